@@ -1,0 +1,210 @@
+#include "orchestrator.h"
+
+namespace omnidb {
+
+Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table)
+    : config_(config),
+      table_(table),
+      circuits_(config.names.size(), CircuitBreaker(config.circuit)),
+      health_(config.names.size(), HealthState(config.health)),
+      checks_(config.names.size()),
+      router_(config.backups) {
+  for (size_t i = 0; i < circuits_.size(); ++i) {
+    table_[i * kSlotCount + kSlotRoute] = static_cast<int32_t>(i);
+  }
+  Refresh(0);
+}
+
+void Orchestrator::Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason,
+                        uint64_t token, int64_t now) {
+  events_.push_back(Event{type, conn, a, b, reason, token, now});
+}
+
+bool Orchestrator::TakeEvent(Event* out) {
+  if (events_.empty()) return false;
+  *out = events_.front();
+  events_.pop_front();
+  return true;
+}
+
+void Orchestrator::Start(int64_t now) {
+  if (running_) return;
+  running_ = true;
+  ++round_token_;
+  scheduler_.Add(now, TimerKind::kHealthRound, -1, round_token_);
+}
+
+void Orchestrator::Stop() {
+  if (!running_) return;
+  running_ = false;
+  ++round_token_;
+  for (size_t i = 0; i < checks_.size(); ++i) {
+    CheckSlot& slot = checks_[i];
+    if (slot.token != 0) {
+      Emit(EventType::kCheckAbort, static_cast<int32_t>(i), 0, 0, 0, slot.token, 0);
+    }
+    slot = CheckSlot{};
+  }
+  // Keep only circuit resets: an open circuit still goes half-open on time.
+  Scheduler kept;
+  TimerEntry e;
+  while (scheduler_.PopDue(INT64_MAX, &e)) {
+    if (e.kind == TimerKind::kCircuitReset) kept.Add(e.due, e.kind, e.conn, e.token);
+  }
+  scheduler_ = kept;
+}
+
+void Orchestrator::RecordSuccess(int32_t id, bool trial, int64_t now) {
+  OnCircuit(id, circuits_[id].OnSuccess(trial), now);
+  Refresh(now);
+}
+
+void Orchestrator::RecordFailure(int32_t id, bool trial, int64_t now) {
+  OnCircuit(id, circuits_[id].OnFailure(trial, now), now);
+  Refresh(now);
+}
+
+void Orchestrator::SetExternalCircuit(int32_t id, CircuitState state, int64_t now) {
+  // External breakers emit their own events (the JS layer relays them), so only the
+  // routing consequences are ours to report.
+  circuits_[id].SetExternal(state);
+  Refresh(now);
+}
+
+void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
+  CheckSlot& slot = checks_[id];
+  slot.token = next_token_++;
+  slot.retry = 0;
+  slot.attempt = attempt;
+  Emit(EventType::kCheckStart, id, attempt, 0, 0, slot.token, now);
+  scheduler_.Add(now + config_.timeout_ms, TimerKind::kCheckTimeout, id, slot.token);
+}
+
+void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
+                               const std::string& error, int64_t now) {
+  if (token == 0 || checks_[id].token != token) return;
+  FinishAttempt(id, outcome, error, now);
+}
+
+void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error,
+                                 int64_t now) {
+  CheckSlot& slot = checks_[id];
+  const uint64_t token = slot.token;
+  slot.token = 0;
+  if (outcome == CheckOutcome::kFailed && slot.attempt < config_.retries) {
+    slot.retry = token;
+    scheduler_.Add(now + config_.retry_delay_ms, TimerKind::kCheckRetry, id, token);
+    return;
+  }
+  ApplyHealth(id, outcome, error, now);
+}
+
+void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error,
+                               int64_t now) {
+  HealthTransition t;
+  if (health_[id].Apply(outcome, error, now, &t)) {
+    Emit(EventType::kHealthChanged, id, static_cast<int32_t>(t.from),
+         static_cast<int32_t>(t.to), 0, 0, now);
+    if (t.to == HealthStatus::kUnhealthy) {
+      OnCircuit(id, circuits_[id].ForceOpen(CircuitReason::kHealthCheckFailed), now);
+    } else if (t.from == HealthStatus::kUnhealthy) {
+      // Degraded answers too: the server is back, so calls may reach it again.
+      OnCircuit(id, circuits_[id].ForceClose(CircuitReason::kHealthRecovered), now);
+    }
+  }
+  Refresh(now);
+}
+
+void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now) {
+  if (!t.changed()) return;
+  const int32_t reason = static_cast<int32_t>(t.reason);
+  switch (t.to) {
+    case CircuitState::kOpen:
+      Emit(EventType::kCircuitOpen, id, 0, 0, reason, 0, now);
+      if (circuits_[id].reset_deadline() >= 0) {
+        scheduler_.Add(circuits_[id].reset_deadline(), TimerKind::kCircuitReset, id,
+                       circuits_[id].generation());
+      }
+      break;
+    case CircuitState::kHalfOpen:
+      Emit(EventType::kCircuitHalfOpen, id, 0, 0, reason, 0, now);
+      break;
+    case CircuitState::kClosed:
+      Emit(EventType::kCircuitClose, id, 0, 0, reason, 0, now);
+      break;
+  }
+}
+
+void Orchestrator::RunDue(int64_t now) {
+  TimerEntry e;
+  while (scheduler_.PopDue(now, &e)) {
+    switch (e.kind) {
+      case TimerKind::kHealthRound: {
+        if (!running_ || e.token != round_token_) break;
+        for (size_t i = 0; i < checks_.size(); ++i) {
+          // A connection whose previous check (or its retry) is still going skips
+          // this round rather than running two checks at once.
+          const int32_t id = static_cast<int32_t>(i);
+          if (config_.has_check[i] && !checking(id)) StartCheck(id, 0, now);
+        }
+        // Rounds keep their cadence; after a stall, the next one is an interval away.
+        int64_t next = e.due + config_.interval_ms;
+        if (next <= now) next = now + config_.interval_ms;
+        scheduler_.Add(next, TimerKind::kHealthRound, -1, round_token_);
+        break;
+      }
+      case TimerKind::kCheckTimeout: {
+        CheckSlot& slot = checks_[e.conn];
+        if (slot.token != e.token) break;
+        Emit(EventType::kCheckAbort, e.conn, 0, 0, 0, e.token, now);
+        FinishAttempt(e.conn, CheckOutcome::kFailed,
+                      "Health check timed out after " + std::to_string(config_.timeout_ms) +
+                          "ms",
+                      now);
+        break;
+      }
+      case TimerKind::kCheckRetry: {
+        CheckSlot& slot = checks_[e.conn];
+        if (!running_ || slot.retry != e.token) break;
+        StartCheck(e.conn, slot.attempt + 1, now);
+        break;
+      }
+      case TimerKind::kCircuitReset: {
+        const CircuitTransition t =
+            circuits_[e.conn].OnResetTimer(static_cast<uint32_t>(e.token));
+        OnCircuit(e.conn, t, now);
+        if (t.changed()) Refresh(now);
+        break;
+      }
+    }
+  }
+}
+
+void Orchestrator::Refresh(int64_t now) {
+  const int32_t n = static_cast<int32_t>(circuits_.size());
+  for (int32_t i = 0; i < n; ++i) {
+    int32_t* row = table_ + i * kSlotCount;
+    row[kSlotCircuit] = static_cast<int32_t>(circuits_[i].state());
+    row[kSlotHealth] = static_cast<int32_t>(health_[i].status());
+    row[kSlotFailures] = circuits_[i].failures();
+  }
+  auto usable = [this](int32_t c) {
+    return health_[c].status() != HealthStatus::kUnhealthy &&
+           circuits_[c].state() != CircuitState::kOpen;
+  };
+  for (int32_t i = 0; i < n; ++i) {
+    if (!router_.has_backups(i)) continue;
+    int32_t* row = table_ + i * kSlotCount;
+    const int32_t previous = row[kSlotRoute];
+    const int32_t next = router_.Resolve(i, usable);
+    if (next == previous) continue;
+    row[kSlotRoute] = next;
+    if (next == i) {
+      Emit(EventType::kRecovery, i, previous, 0, 0, 0, now);
+    } else {
+      Emit(EventType::kFailover, i, next, previous, 0, 0, now);
+    }
+  }
+}
+
+}  // namespace omnidb

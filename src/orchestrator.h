@@ -1,0 +1,136 @@
+// The orchestrator core: every connection's circuit breaker and health state, the
+// failover router, and the scheduler that times health checks and circuit resets.
+//
+// It is driven from outside and never blocks: the host reports call outcomes and
+// check results, fires due timers through RunDue(now), and reads back what changed
+// in two ways:
+//   - a state table of int32 slots per connection (route, circuit, health,
+//     failures), written in place so the JS hot path reads it without a call;
+//   - a FIFO of events (transitions, and requests to start or abort a check).
+// Health checks themselves run in the host (a JS function, or later a native
+// probe); the core decides when they start, when they time out, and what their
+// results mean.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "circuit_breaker.h"
+#include "failover_router.h"
+#include "health.h"
+#include "scheduler.h"
+
+namespace omnidb {
+
+// Slots of the state table, per connection. lib/constants.js mirrors these.
+enum Slot : int32_t {
+  kSlotRoute = 0,     // id of the connection that serves this name now
+  kSlotCircuit = 1,   // CircuitState
+  kSlotHealth = 2,    // HealthStatus
+  kSlotFailures = 3,  // consecutive failures
+  kSlotCount = 4,
+};
+
+enum class EventType : int32_t {
+  kHealthChanged = 1,    // a: previous HealthStatus, b: current
+  kCircuitOpen = 2,      // reason
+  kCircuitHalfOpen = 3,  // reason
+  kCircuitClose = 4,     // reason
+  kFailover = 5,         // conn: the primary, a: the backup now serving, b: previous route
+  kRecovery = 6,         // conn: the primary, a: the backup it leaves
+  kCheckStart = 7,       // token, a: attempt (0 first, then retries)
+  kCheckAbort = 8,       // token: the check timed out or monitoring stopped
+};
+
+struct Event {
+  EventType type = EventType::kHealthChanged;
+  int32_t conn = -1;
+  int32_t a = 0;
+  int32_t b = 0;
+  int32_t reason = 0;
+  uint64_t token = 0;
+  int64_t at = 0;
+};
+
+struct OrchestratorConfig {
+  std::vector<std::string> names;
+  std::vector<std::vector<int32_t>> backups;  // per connection, by index; see FailoverRouter
+  std::vector<bool> has_check;                // per connection
+  CircuitConfig circuit;
+  HealthConfig health;
+  int64_t interval_ms = 30000;
+  int64_t timeout_ms = 5000;
+  int32_t retries = 0;
+  int64_t retry_delay_ms = 1000;
+};
+
+class Orchestrator {
+ public:
+  // `table` holds names.size() * kSlotCount int32s, stays owned by the caller and
+  // must outlive this object.
+  Orchestrator(const OrchestratorConfig& config, int32_t* table);
+
+  size_t size() const { return circuits_.size(); }
+  bool running() const { return running_; }
+
+  // Starts monitoring with a first round of checks now. No-op when running.
+  void Start(int64_t now);
+  // Stops monitoring: aborts checks in flight and drops their timers. Open circuits
+  // keep their reset timers. No-op when stopped.
+  void Stop();
+
+  Admission Acquire(int32_t id) { return circuits_[id].TryAcquire(); }
+  void ReleaseTrial(int32_t id) { circuits_[id].ReleaseTrial(); }
+  void RecordSuccess(int32_t id, bool trial, int64_t now);
+  void RecordFailure(int32_t id, bool trial, int64_t now);
+  // Result of the check started by the kCheckStart event with `token`. Stale
+  // tokens (timed out, superseded, stopped) are ignored.
+  void ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
+                   const std::string& error, int64_t now);
+  // Mirrors an external breaker's state for routing.
+  void SetExternalCircuit(int32_t id, CircuitState state, int64_t now);
+
+  // Runs every timer due at or before `now`.
+  void RunDue(int64_t now);
+  int64_t next_due() const { return scheduler_.next_due(); }
+
+  bool TakeEvent(Event* out);
+  size_t pending_events() const { return events_.size(); }
+
+  const HealthState& health(int32_t id) const { return health_[id]; }
+  const CircuitBreaker& circuit(int32_t id) const { return circuits_[id]; }
+  int32_t route(int32_t id) const { return table_[id * kSlotCount + kSlotRoute]; }
+  bool checking(int32_t id) const { return checks_[id].token != 0 || checks_[id].retry != 0; }
+
+ private:
+  struct CheckSlot {
+    uint64_t token = 0;  // the attempt in flight, 0 when none
+    uint64_t retry = 0;  // a retry scheduled with this token, 0 when none
+    int32_t attempt = 0;
+  };
+
+  void StartCheck(int32_t id, int32_t attempt, int64_t now);
+  void FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now);
+  void ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now);
+  void OnCircuit(int32_t id, const CircuitTransition& t, int64_t now);
+  void Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason,
+            uint64_t token, int64_t now);
+  // Publishes the state table and emits failover/recovery for changed routes.
+  void Refresh(int64_t now);
+
+  OrchestratorConfig config_;
+  int32_t* table_;
+  std::vector<CircuitBreaker> circuits_;
+  std::vector<HealthState> health_;
+  std::vector<CheckSlot> checks_;
+  FailoverRouter router_;
+  Scheduler scheduler_;
+  std::deque<Event> events_;
+  uint64_t next_token_ = 1;
+  uint64_t round_token_ = 0;  // bumped by Start/Stop so older rounds are stale
+  bool running_ = false;
+};
+
+}  // namespace omnidb
