@@ -1,0 +1,75 @@
+'use strict';
+// What does execute() cost on the happy path? Runs the same tiny async call bare,
+// through OmniDB, through cockatiel and through opossum, interleaved in one process
+// over several rounds, and prints per-call medians and the ratio to the bare call.
+//
+//   node bench/overhead.js [--rounds 15] [--calls 200000] [--json]
+const { Orchestrator } = require('..');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const ROUNDS = arg('rounds', 15);
+const CALLS = arg('calls', 200000);
+const JSON_OUT = process.argv.includes('--json');
+
+const client = { value: 42 };
+const query = async (c) => c.value;
+
+async function main() {
+  const { circuitBreaker, handleAll, ConsecutiveBreaker } = await import('cockatiel');
+  const Opossum = require('opossum');
+
+  const db = new Orchestrator({
+    connections: { primary: client, replica: { value: 7 } },
+    failover: { primary: 'replica' },
+    healthCheck: { interval: '1h', checks: { primary: async () => true } },
+  });
+  await db.connect();
+  const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 30000, breaker: new ConsecutiveBreaker(5) });
+  const opossum = new Opossum(async (thunk) => thunk(), { resetTimeout: 30000 });
+
+  const variants = {
+    'bare await fn(client)': () => query(client),
+    'omnidb execute()': () => db.execute('primary', query),
+    'cockatiel 4 execute()': () => cockatiel.execute(() => query(client)),
+    'opossum 10 fire()': () => opossum.fire(() => query(client)),
+  };
+  const names = Object.keys(variants);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+
+  async function run(fn, calls) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await fn();
+    return Number(process.hrtime.bigint() - start) / calls;
+  }
+
+  for (const n of names) await run(variants[n], CALLS / 4); // warm up every JIT tier
+  for (let r = 0; r < ROUNDS; r++) {
+    // Rotate the order each round so no variant always runs after the same neighbour.
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
+      samples[n].push(await run(variants[n], CALLS));
+    }
+  }
+
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const bare = median(samples[names[0]]);
+  const rows = names.map((n) => ({ variant: n, nsPerCall: median(samples[n]), ratio: median(samples[n]) / bare }));
+  await db.disconnect();
+  opossum.shutdown();
+
+  if (JSON_OUT) {
+    console.log(JSON.stringify({ rounds: ROUNDS, calls: CALLS, node: process.version, rows }));
+    return;
+  }
+  console.log(`execute() overhead: ${ROUNDS} rounds x ${CALLS} calls each, node ${process.version}, medians\n`);
+  console.log('| variant | ns/call | vs bare |');
+  console.log('| --- | ---: | ---: |');
+  for (const row of rows) {
+    console.log(`| ${row.variant} | ${row.nsPerCall.toFixed(1)} | ${row.ratio.toFixed(2)}x |`);
+  }
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -1,0 +1,48 @@
+// One libuv timer on Node's own loop, with one visible end of life.
+//
+// The uv handle lives in a heap block that is freed only in uv_close's callback.
+// The owner may go away first (Close() detaches it), and a worker thread being
+// terminated closes it from an async cleanup hook: a uv handle still open when a
+// worker's loop is torn down aborts the process.
+#pragma once
+
+#include <node_api.h>
+#include <uv.h>
+
+#include <cstdint>
+
+namespace omnidb_binding {
+
+class LoopTimer {
+ public:
+  using Callback = void (*)(void* owner);
+
+  LoopTimer(napi_env env, Callback callback, void* owner);
+  ~LoopTimer() { Close(); }
+  LoopTimer(const LoopTimer&) = delete;
+  LoopTimer& operator=(const LoopTimer&) = delete;
+
+  // Milliseconds on the loop's clock, refreshed first: the cached loop time can be
+  // far behind after a long synchronous stretch of JS.
+  int64_t Now();
+  // Fires the callback once, `delay_ms` from now. Opens the handle on first use.
+  // `keep_alive`: whether this timer alone keeps the process running. Monitoring
+  // does, like a setInterval; a circuit reset pending after disconnect does not.
+  void Arm(int64_t delay_ms, bool keep_alive);
+  // Releases the handle; a later Arm() opens a new one.
+  void Close();
+  bool open() const { return block_ != nullptr; }
+
+ private:
+  struct Block;
+  static void OnTimer(uv_timer_t* handle);
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg);
+
+  napi_env env_;
+  uv_loop_t* loop_ = nullptr;
+  Callback callback_;
+  void* owner_;
+  Block* block_ = nullptr;
+};
+
+}  // namespace omnidb_binding

@@ -1,0 +1,258 @@
+#include "native_orchestrator.h"
+
+#include <string>
+#include <vector>
+
+namespace omnidb_binding {
+
+namespace {
+
+int32_t Int(const Napi::Object& o, const char* key) {
+  return o.Get(key).As<Napi::Number>().Int32Value();
+}
+
+int64_t Ms(const Napi::Object& o, const char* key) {
+  return o.Get(key).As<Napi::Number>().Int64Value();
+}
+
+omnidb::OrchestratorConfig ReadConfig(const Napi::Object& o) {
+  omnidb::OrchestratorConfig config;
+  Napi::Array names = o.Get("names").As<Napi::Array>();
+  Napi::Array backups = o.Get("backups").As<Napi::Array>();
+  Napi::Array has_check = o.Get("hasCheck").As<Napi::Array>();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    config.names.push_back(names.Get(i).As<Napi::String>().Utf8Value());
+    std::vector<int32_t> list;
+    Napi::Array b = backups.Get(i).As<Napi::Array>();
+    for (uint32_t j = 0; j < b.Length(); ++j) {
+      list.push_back(b.Get(j).As<Napi::Number>().Int32Value());
+    }
+    config.backups.push_back(std::move(list));
+    config.has_check.push_back(has_check.Get(i).ToBoolean().Value());
+  }
+  Napi::Object circuit = o.Get("circuit").As<Napi::Object>();
+  config.circuit.enabled = circuit.Get("enabled").ToBoolean().Value();
+  config.circuit.threshold = Int(circuit, "threshold");
+  config.circuit.reset_timeout_ms = Ms(circuit, "resetTimeout");
+  config.circuit.half_open_successes = Int(circuit, "halfOpenSuccesses");
+  config.circuit.half_open_max_calls = Int(circuit, "halfOpenMaxCalls");
+  Napi::Object health = o.Get("health").As<Napi::Object>();
+  config.health.rise = Int(health, "rise");
+  config.health.fall = Int(health, "fall");
+  config.interval_ms = Ms(health, "interval");
+  config.timeout_ms = Ms(health, "timeout");
+  config.retries = Int(health, "retries");
+  config.retry_delay_ms = Ms(health, "retryDelay");
+  return config;
+}
+
+}  // namespace
+
+Napi::Function NativeOrchestrator::Define(Napi::Env env) {
+  return DefineClass(
+      env, "NativeOrchestrator",
+      {
+          InstanceMethod<&NativeOrchestrator::Start>("start"),
+          InstanceMethod<&NativeOrchestrator::Stop>("stop"),
+          InstanceMethod<&NativeOrchestrator::Close>("close"),
+          InstanceMethod<&NativeOrchestrator::Acquire>("acquire"),
+          InstanceMethod<&NativeOrchestrator::ReleaseTrial>("releaseTrial"),
+          InstanceMethod<&NativeOrchestrator::RecordSuccess>("recordSuccess"),
+          InstanceMethod<&NativeOrchestrator::RecordFailure>("recordFailure"),
+          InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
+          InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
+          InstanceMethod<&NativeOrchestrator::SetTime>("setTime"),
+          InstanceMethod<&NativeOrchestrator::Now>("now"),
+          InstanceMethod<&NativeOrchestrator::NextDue>("nextDue"),
+          InstanceMethod<&NativeOrchestrator::Details>("details"),
+      });
+}
+
+NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<NativeOrchestrator>(info),
+      timer_(info.Env(), &NativeOrchestrator::OnTimer, this) {
+  Napi::Env env = info.Env();
+  omnidb::OrchestratorConfig config = ReadConfig(info[0].As<Napi::Object>());
+  Napi::Int32Array table = info[1].As<Napi::Int32Array>();
+  if (table.ElementLength() < config.names.size() * omnidb::kSlotCount) {
+    throw Napi::RangeError::New(env, "state table too small");
+  }
+  table_ = Napi::Persistent(table);
+  dispatch_ = Napi::Persistent(info[2].As<Napi::Function>());
+  manual_clock_ = info[3].ToBoolean().Value();
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "omnidb:orchestrator");
+  core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data());
+}
+
+NativeOrchestrator::~NativeOrchestrator() { timer_.Close(); }
+
+int64_t NativeOrchestrator::CurrentTime() {
+  return manual_clock_ ? manual_now_ : timer_.Now();
+}
+
+int32_t NativeOrchestrator::Id(const Napi::CallbackInfo& info, size_t index) {
+  const int32_t id = info[index].As<Napi::Number>().Int32Value();
+  if (id < 0 || static_cast<size_t>(id) >= core_->size()) {
+    throw Napi::RangeError::New(info.Env(), "connection id out of range");
+  }
+  return id;
+}
+
+void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
+  // A listener may call back into this object (disconnect() in a 'circuit:open'
+  // handler): the outer Flush keeps draining, so events stay in order.
+  if (!flushing_) {
+    flushing_ = true;
+    omnidb::Event e;
+    while (!closed_ && core_->TakeEvent(&e)) {
+      Napi::HandleScope scope(env);
+      std::vector<napi_value> args = {
+          Napi::Number::New(env, static_cast<int32_t>(e.type)),
+          Napi::Number::New(env, e.conn),
+          Napi::Number::New(env, e.a),
+          Napi::Number::New(env, e.b),
+          Napi::Number::New(env, e.reason),
+          Napi::Number::New(env, static_cast<double>(e.token)),
+          Napi::Number::New(env, static_cast<double>(e.at)),
+      };
+      if (from_loop) {
+        try {
+          dispatch_.MakeCallback(env.Undefined(), args, *async_context_);
+        } catch (const Napi::Error& err) {
+          // Nothing above us can catch it: hand it to process 'uncaughtException'.
+          napi_fatal_exception(env, err.Value());
+        }
+      } else {
+        dispatch_.Call(args);
+      }
+    }
+    flushing_ = false;
+  }
+  if (closed_ || manual_clock_) return;
+  const int64_t due = core_->next_due();
+  if (due < 0) {
+    timer_.Close();
+  } else {
+    timer_.Arm(due - timer_.Now(), core_->running());
+  }
+}
+
+void NativeOrchestrator::OnTimer(void* raw) {
+  auto* self = static_cast<NativeOrchestrator*>(raw);
+  if (self->closed_) return;
+  Napi::Env env = self->Env();
+  Napi::HandleScope scope(env);
+  self->core_->RunDue(self->CurrentTime());
+  self->Flush(env, true);
+}
+
+Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
+  if (!closed_) {
+    core_->Start(CurrentTime());
+    if (manual_clock_) {
+      core_->RunDue(CurrentTime());
+    }
+    Flush(info.Env(), false);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::Stop(const Napi::CallbackInfo& info) {
+  if (!closed_) {
+    core_->Stop();
+    Flush(info.Env(), false);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::Close(const Napi::CallbackInfo& info) {
+  if (!closed_) {
+    core_->Stop();
+    Flush(info.Env(), false);
+    closed_ = true;
+    timer_.Close();
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::Acquire(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<int32_t>(core_->Acquire(Id(info, 0))));
+}
+
+Napi::Value NativeOrchestrator::ReleaseTrial(const Napi::CallbackInfo& info) {
+  core_->ReleaseTrial(Id(info, 0));
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::RecordSuccess(const Napi::CallbackInfo& info) {
+  core_->RecordSuccess(Id(info, 0), info[1].ToBoolean().Value(), CurrentTime());
+  Flush(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::RecordFailure(const Napi::CallbackInfo& info) {
+  core_->RecordFailure(Id(info, 0), info[1].ToBoolean().Value(), CurrentTime());
+  Flush(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::ReportCheck(const Napi::CallbackInfo& info) {
+  const int32_t id = Id(info, 0);
+  const auto token = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  const auto outcome = static_cast<omnidb::CheckOutcome>(info[2].As<Napi::Number>().Int32Value());
+  const std::string error = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  core_->ReportCheck(id, token, outcome, error, CurrentTime());
+  Flush(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOrchestrator::SetExternalCircuit(const Napi::CallbackInfo& info) {
+  const int32_t id = Id(info, 0);
+  const auto state = static_cast<omnidb::CircuitState>(info[1].As<Napi::Number>().Int32Value());
+  core_->SetExternalCircuit(id, state, CurrentTime());
+  Flush(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+// Manual clock: move time to `now` and run what fell due. Returns the next due, -1 if none.
+Napi::Value NativeOrchestrator::SetTime(const Napi::CallbackInfo& info) {
+  const int64_t now = info[0].As<Napi::Number>().Int64Value();
+  if (now > manual_now_) manual_now_ = now;
+  if (!closed_) {
+    core_->RunDue(manual_now_);
+    Flush(info.Env(), false);
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(core_->next_due()));
+}
+
+Napi::Value NativeOrchestrator::Now(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(CurrentTime()));
+}
+
+Napi::Value NativeOrchestrator::NextDue(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(closed_ ? -1 : core_->next_due()));
+}
+
+Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int32_t id = Id(info, 0);
+  const omnidb::HealthState& h = core_->health(id);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("consecutiveSuccesses", h.consecutive_successes());
+  out.Set("consecutiveFailures", h.consecutive_failures());
+  out.Set("lastCheckAt", static_cast<double>(h.last_check_at()));
+  out.Set("lastError", h.last_error());
+  Napi::Array transitions = Napi::Array::New(env, h.history_size());
+  for (size_t i = 0; i < h.history_size(); ++i) {
+    const omnidb::HealthTransition& t = h.history(i);
+    Napi::Array row = Napi::Array::New(env, 3);
+    row.Set(0u, static_cast<int32_t>(t.from));
+    row.Set(1u, static_cast<int32_t>(t.to));
+    row.Set(2u, static_cast<double>(t.at));
+    transitions.Set(static_cast<uint32_t>(i), row);
+  }
+  out.Set("transitions", transitions);
+  return out;
+}
+
+}  // namespace omnidb_binding

@@ -1,0 +1,59 @@
+// The JS face of omnidb::Orchestrator: translation only.
+//
+// JS validates every option and passes one plain object of ids and numbers; the
+// state table is a JS-owned Int32Array whose memory the core writes in place; core
+// events are handed to one JS dispatch function as numbers. Nothing here decides.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "../src/orchestrator.h"
+#include "loop_timer.h"
+
+namespace omnidb_binding {
+
+class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // new NativeOrchestrator(options, stateTable: Int32Array, dispatch: Function,
+  //                        manualClock: boolean)
+  explicit NativeOrchestrator(const Napi::CallbackInfo& info);
+  ~NativeOrchestrator() override;
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Acquire(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseTrial(const Napi::CallbackInfo& info);
+  Napi::Value RecordSuccess(const Napi::CallbackInfo& info);
+  Napi::Value RecordFailure(const Napi::CallbackInfo& info);
+  Napi::Value ReportCheck(const Napi::CallbackInfo& info);
+  Napi::Value SetExternalCircuit(const Napi::CallbackInfo& info);
+  Napi::Value SetTime(const Napi::CallbackInfo& info);
+  Napi::Value Now(const Napi::CallbackInfo& info);
+  Napi::Value NextDue(const Napi::CallbackInfo& info);
+  Napi::Value Details(const Napi::CallbackInfo& info);
+
+  static void OnTimer(void* self);
+  int64_t CurrentTime();
+  int32_t Id(const Napi::CallbackInfo& info, size_t index);
+  // Hands queued core events to JS, then re-arms the loop timer for the next due.
+  // `from_loop`: called from a libuv callback, so JS runs through MakeCallback.
+  void Flush(Napi::Env env, bool from_loop);
+
+  std::unique_ptr<omnidb::Orchestrator> core_;
+  Napi::Reference<Napi::Int32Array> table_;
+  Napi::FunctionReference dispatch_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+  LoopTimer timer_;
+  bool manual_clock_ = false;
+  int64_t manual_now_ = 0;
+  bool closed_ = false;
+  bool flushing_ = false;
+};
+
+}  // namespace omnidb_binding

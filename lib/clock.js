@@ -1,0 +1,94 @@
+'use strict';
+// Time that moves only when a test says so. Pass one as `clock` to any number of
+// Orchestrators; `await clock.advance('30s')` then runs, in order, every health
+// round, check timeout, retry, circuit reset and execute() timeout that falls due,
+// letting promises (health checks, listeners) settle between them.
+const { parseDuration } = require('./options');
+
+class ManualClock {
+  #now;
+  #natives = new Set();
+  #timers = new Map();
+  #nextTimer = 1;
+
+  /** @param {number} [startMs=0] the clock's initial reading */
+  constructor(startMs = 0) {
+    if (!Number.isFinite(startMs) || startMs < 0) {
+      throw new RangeError(`ManualClock start must be a finite number >= 0, received ${startMs}`);
+    }
+    this.#now = startMs;
+  }
+
+  /** Current time in milliseconds. */
+  now() {
+    return this.#now;
+  }
+
+  /**
+   * Moves time forward by `by` ('250ms', '30s', or ms), firing everything due on the way.
+   * @param {string|number} by
+   */
+  async advance(by) {
+    const target = this.#now + parseDuration(by, 'advance()');
+    await settle();
+    for (;;) {
+      const due = this.#earliest();
+      if (due < 0 || due > target) break;
+      this.#now = Math.max(this.#now, due);
+      this.#fire();
+      await settle();
+    }
+    this.#now = target;
+    this.#fire();
+    await settle();
+  }
+
+  #earliest() {
+    let due = -1;
+    for (const n of this.#natives) {
+      const d = n.nextDue();
+      if (d >= 0 && (due < 0 || d < due)) due = d;
+    }
+    for (const t of this.#timers.values()) {
+      if (due < 0 || t.due < due) due = t.due;
+    }
+    return due;
+  }
+
+  #fire() {
+    for (const n of this.#natives) n.setTime(this.#now);
+    for (const [id, t] of [...this.#timers]) {
+      if (t.due <= this.#now) {
+        this.#timers.delete(id);
+        t.fn();
+      }
+    }
+  }
+
+  // Internal: used by Orchestrator.
+  _attach(nativeOrchestrator) {
+    this.#natives.add(nativeOrchestrator);
+    nativeOrchestrator.setTime(this.#now);
+  }
+
+  _detach(nativeOrchestrator) {
+    this.#natives.delete(nativeOrchestrator);
+  }
+
+  _setTimeout(fn, ms) {
+    const id = this.#nextTimer++;
+    this.#timers.set(id, { due: this.#now + ms, fn });
+    return id;
+  }
+
+  _clearTimeout(id) {
+    this.#timers.delete(id);
+  }
+}
+
+// Lets pending promise reactions and I/O callbacks run.
+function settle() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+module.exports = { ManualClock };

@@ -1,0 +1,121 @@
+'use strict';
+// Adapters for circuit breakers the user brings (`circuitBreaker.use`): opossum's
+// `fire()` and cockatiel's `execute()`, or anything shaped like either. Each adapter
+// runs calls through the breaker, reads its state, forces it open while the
+// connection is unhealthy, and reports its transitions.
+
+class ExternalBreaker {
+  /**
+   * @param {object} breaker the user's breaker
+   * @param {(state: 'closed'|'open'|'half-open') => void} onChange
+   */
+  constructor(breaker, onChange) {
+    this.breaker = breaker;
+    this.onChange = onChange;
+    this.disposers = [];
+    this.isolation = null;
+  }
+
+  static wrap(breaker, onChange) {
+    if (typeof breaker.fire === 'function') return new OpossumBreaker(breaker, onChange);
+    return new CockatielBreaker(breaker, onChange);
+  }
+
+  dispose() {
+    for (const d of this.disposers.splice(0)) d();
+  }
+}
+
+/** opossum: `new CircuitBreaker(async (fn) => fn(), options)`; calls go through `fire(thunk)`. */
+class OpossumBreaker extends ExternalBreaker {
+  constructor(breaker, onChange) {
+    super(breaker, onChange);
+    if (typeof breaker.on === 'function') {
+      const listen = (event, state) => {
+        const fn = () => onChange(state);
+        breaker.on(event, fn);
+        this.disposers.push(() => breaker.removeListener(event, fn));
+      };
+      listen('open', 'open');
+      listen('halfOpen', 'half-open');
+      listen('close', 'closed');
+    }
+  }
+
+  run(thunk) {
+    return this.breaker.fire(thunk);
+  }
+
+  state() {
+    if (this.breaker.opened === true) return 'open';
+    if (this.breaker.halfOpen === true) return 'half-open';
+    return 'closed';
+  }
+
+  isOpenError(err) {
+    return Boolean(err) && err.code === 'EOPENBREAKER';
+  }
+
+  forceOpen() {
+    if (typeof this.breaker.open === 'function' && this.state() !== 'open') this.breaker.open();
+  }
+
+  forceClose() {
+    if (typeof this.breaker.close === 'function' && this.state() !== 'closed') this.breaker.close();
+  }
+}
+
+// cockatiel's CircuitState enum.
+const COCKATIEL_STATES = ['closed', 'open', 'half-open', 'open' /* Isolated */];
+
+/** cockatiel: `circuitBreaker(handleAll, {...})`; calls go through `execute(thunk)`. */
+class CockatielBreaker extends ExternalBreaker {
+  constructor(breaker, onChange) {
+    super(breaker, onChange);
+    const listen = (method, state) => {
+      if (typeof breaker[method] !== 'function') return;
+      const disposable = breaker[method](() => onChange(state));
+      if (disposable && typeof disposable.dispose === 'function') {
+        this.disposers.push(() => disposable.dispose());
+      }
+    };
+    listen('onBreak', 'open');
+    listen('onHalfOpen', 'half-open');
+    listen('onReset', 'closed');
+  }
+
+  run(thunk) {
+    return this.breaker.execute(() => thunk());
+  }
+
+  state() {
+    const s = this.breaker.state;
+    return typeof s === 'number' && COCKATIEL_STATES[s] ? COCKATIEL_STATES[s] : 'closed';
+  }
+
+  isOpenError(err) {
+    return Boolean(err) && typeof err === 'object' &&
+      ('isBrokenCircuitError' in err || 'isIsolatedCircuitError' in err);
+  }
+
+  forceOpen() {
+    if (this.isolation === null && typeof this.breaker.isolate === 'function') {
+      this.isolation = this.breaker.isolate();
+    }
+  }
+
+  forceClose() {
+    if (this.isolation !== null) {
+      const isolation = this.isolation;
+      this.isolation = null;
+      isolation.dispose();
+    }
+  }
+
+  dispose() {
+    this.forceClose();
+    super.dispose();
+  }
+}
+
+module.exports = { ExternalBreaker };

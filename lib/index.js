@@ -1,0 +1,23 @@
+'use strict';
+/** omnidb: health checks, circuit breaking and failover for the database clients you already have. */
+const { Orchestrator } = require('./orchestrator');
+const { ManualClock } = require('./clock');
+const { parseDuration: parse } = require('./options');
+const { defaultIsFailure } = require('./classify');
+const errors = require('./errors');
+
+/**
+ * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
+ * Throws ConfigError naming the value when it is not a positive duration.
+ */
+function parseDuration(value) {
+  return parse(value);
+}
+
+module.exports = {
+  Orchestrator,
+  ManualClock,
+  parseDuration,
+  defaultIsFailure,
+  ...errors,
+};

@@ -1,0 +1,8 @@
+// ESM entry: the same objects as the CommonJS build, so instanceof agrees across both.
+import omnidb from './index.js';
+
+export const {
+  Orchestrator, ManualClock, parseDuration, defaultIsFailure,
+  OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
+} = omnidb;
+export default omnidb;

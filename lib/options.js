@@ -1,0 +1,245 @@
+'use strict';
+// Validates the user's config and fills in every default, once, at construction.
+// The core receives plain numbers and never parses user input. Every message
+// follows one shape: where (option path, connection), what was expected, what came.
+const { ConfigError } = require('./errors');
+const native = require('./native');
+
+const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
+
+const KNOWN = {
+  config: ['connections', 'failover', 'healthCheck', 'circuitBreaker', 'clock', 'closeTimeout'],
+  healthCheck: ['interval', 'timeout', 'retry', 'checks', 'rise', 'fall'],
+  retry: ['retries', 'delay'],
+  circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
+};
+
+/** Describes a received value for an error message: `'30x' (string)`. */
+function describe(value) {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `'${value}' (string)`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${value} (${typeof value})`;
+  if (typeof value === 'function') return `a function`;
+  if (Array.isArray(value)) return 'an array';
+  return `an object`;
+}
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function editDistance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known key closest to `key`, or null when none is close enough to be a typo. */
+function closest(key, known) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+function checkKeys(object, where, known) {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    throw new ConfigError(`Unknown option "${key}" in ${where}` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
+  }
+}
+
+/**
+ * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
+ * @param {string|number} value
+ * @param {string} [name] the option, for the error message
+ * @returns {number}
+ */
+function parseDuration(value, name = 'duration') {
+  const ms = (typeof value === 'string' || typeof value === 'number') ? native.parseDuration(value) : -1;
+  if (ms < 0) {
+    throw new ConfigError(`Invalid duration for ${name}: expected ${DURATION_HINT} (at most a week), ` +
+      `but received ${describe(value)}`);
+  }
+  return ms;
+}
+
+function duration(object, key, where, fallback) {
+  const value = object[key];
+  return value === undefined ? fallback : parseDuration(value, `${where}.${key}`);
+}
+
+function integer(object, key, where, fallback, min) {
+  const value = object[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
+    throw new ConfigError(`Invalid ${where}.${key}: expected an integer >= ${min} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+function section(config, key) {
+  const value = config[key];
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) {
+    throw new ConfigError(`Invalid ${key}: expected an object but received ${describe(value)}`);
+  }
+  checkKeys(value, `${key} config`, KNOWN[key]);
+  return value;
+}
+
+function normalizeFailover(config, names) {
+  const failover = config.failover;
+  if (failover === undefined) return [];
+  if (!isPlainObject(failover)) {
+    throw new ConfigError(`Invalid failover: expected an object mapping a connection to its backup(s) but received ${describe(failover)}`);
+  }
+  const spec = [];
+  for (const [primary, value] of Object.entries(failover)) {
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((b) => typeof b === 'string')) {
+      throw new ConfigError(`Invalid failover for "${primary}": expected a connection name or a non-empty ` +
+        `array of connection names but received ${describe(value)}`);
+    }
+    spec.push([primary, list]);
+  }
+  const message = native.validateFailover(names, spec);
+  if (message) throw new ConfigError(message);
+  return spec;
+}
+
+function normalizeExternal(use) {
+  if (use === undefined) return null;
+  if (typeof use === 'function') return use;
+  if (use === null || typeof use !== 'object' ||
+      (typeof use.execute !== 'function' && typeof use.fire !== 'function')) {
+    throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
+      `(circuitBreaker.use received ${describe(use)})`);
+  }
+  return use;
+}
+
+/**
+ * Checks `config` and returns everything the Orchestrator needs, defaults filled in.
+ * Throws ConfigError naming the bad value.
+ */
+function normalizeConfig(config) {
+  if (!isPlainObject(config)) {
+    throw new ConfigError(`Config must be an object, but received ${describe(config)}`);
+  }
+  checkKeys(config, 'config', KNOWN.config);
+  const { connections } = config;
+  if (connections === null || typeof connections !== 'object' || Array.isArray(connections)) {
+    throw new ConfigError(`Config must include a connections object, e.g. { connections: { primary: pool } }, ` +
+      `but connections is ${describe(connections)}`);
+  }
+  const names = Object.keys(connections);
+  if (names.length === 0) throw new ConfigError('At least one connection must be provided in config.connections');
+  const clients = names.map((name) => {
+    const client = connections[name];
+    if (client === null || client === undefined) {
+      throw new ConfigError(`Client must not be null or undefined: connection "${name}" is ${describe(client)}`);
+    }
+    return client;
+  });
+
+  const spec = normalizeFailover(config, names);
+  const index = new Map(names.map((n, i) => [n, i]));
+  const backups = names.map(() => []);
+  for (const [primary, list] of spec) backups[index.get(primary)] = list.map((b) => index.get(b));
+
+  const hc = section(config, 'healthCheck');
+  const checks = names.map(() => null);
+  if (hc.checks !== undefined) {
+    if (!isPlainObject(hc.checks)) {
+      throw new ConfigError(`Invalid healthCheck.checks: expected an object of functions keyed by connection name but received ${describe(hc.checks)}`);
+    }
+    for (const [name, fn] of Object.entries(hc.checks)) {
+      if (!index.has(name)) {
+        const guess = closest(name, names);
+        throw new ConfigError(`Invalid healthCheck.checks: no connection named "${name}"` +
+          (guess ? `. Did you mean "${guess}"?` : `. Available: ${names.join(', ')}`));
+      }
+      if (fn === undefined) continue;
+      if (typeof fn !== 'function') {
+        throw new ConfigError(`Invalid healthCheck.checks.${name}: expected a function (client, { signal }) => boolean | 'healthy' | 'degraded' | 'unhealthy' but received ${describe(fn)}`);
+      }
+      checks[index.get(name)] = fn;
+    }
+  }
+  let retry = {};
+  if (hc.retry !== undefined) {
+    if (!isPlainObject(hc.retry)) {
+      throw new ConfigError(`Invalid healthCheck.retry: expected { retries, delay } but received ${describe(hc.retry)}`);
+    }
+    checkKeys(hc.retry, 'healthCheck.retry config', KNOWN.retry);
+    retry = hc.retry;
+  }
+  const health = {
+    interval: duration(hc, 'interval', 'healthCheck', 30000),
+    timeout: duration(hc, 'timeout', 'healthCheck', 5000),
+    retries: integer(retry, 'retries', 'healthCheck.retry', 0, 0),
+    retryDelay: duration(retry, 'delay', 'healthCheck.retry', 1000),
+    rise: integer(hc, 'rise', 'healthCheck', 1, 1),
+    fall: integer(hc, 'fall', 'healthCheck', 1, 1),
+  };
+
+  let cb = {};
+  let breakerEnabled = true;
+  if (config.circuitBreaker === false) {
+    breakerEnabled = false;
+  } else {
+    cb = section(config, 'circuitBreaker');
+  }
+  const halfOpenSuccesses = integer(cb, 'halfOpenSuccesses', 'circuitBreaker', 2, 1);
+  const external = normalizeExternal(cb.use);
+  if (cb.isFailure !== undefined && typeof cb.isFailure !== 'function') {
+    throw new ConfigError(`Invalid circuitBreaker.isFailure: expected a function (error) => boolean but received ${describe(cb.isFailure)}`);
+  }
+  const circuit = {
+    // An external breaker decides on its own; the core only mirrors its state.
+    enabled: breakerEnabled && external === null,
+    threshold: integer(cb, 'threshold', 'circuitBreaker', 5, 1),
+    resetTimeout: duration(cb, 'resetTimeout', 'circuitBreaker', 30000),
+    halfOpenSuccesses,
+    halfOpenMaxCalls: integer(cb, 'halfOpenMaxCalls', 'circuitBreaker', halfOpenSuccesses, 1),
+  };
+
+  const clock = config.clock;
+  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock._attach !== 'function')) {
+    throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' but received ${describe(clock)}`);
+  }
+
+  return {
+    names,
+    clients,
+    checks,
+    breakerEnabled,
+    external,
+    isFailure: cb.isFailure,
+    clock: clock || null,
+    closeTimeout: duration(config, 'closeTimeout', 'config', 5000),
+    native: { names, backups, hasCheck: checks.map(Boolean), circuit, health },
+  };
+}
+
+module.exports = { normalizeConfig, parseDuration, describe };

@@ -1,0 +1,652 @@
+'use strict';
+// The public class. State lives in the C++ core; this file is its JS face.
+//
+// The hot path of execute() reads the core's state table (an Int32Array the core
+// writes in place) and calls no native method when the connection is closed and
+// has no failures to clear: the routing and circuit checks are two array reads.
+// Only outcomes that change state cross into C++.
+const { EventEmitter } = require('events');
+const { NativeOrchestrator } = require('./native');
+const { normalizeConfig, parseDuration, describe } = require('./options');
+const { defaultIsFailure } = require('./classify');
+const { ExternalBreaker } = require('./external-breaker');
+const {
+  OmniDbError, CircuitOpenError, TimeoutError, UnknownConnectionError,
+} = require('./errors');
+const {
+  Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, Admission, REASONS, EventType,
+} = require('./constants');
+
+const ROUTE = Slot.ROUTE;
+const CIRCUIT = Slot.CIRCUIT;
+const FAILURES = Slot.FAILURES;
+const SLOTS = Slot.COUNT;
+const CLOSED = Circuit.CLOSED;
+
+// The signal handed to calls that have no timeout and no caller signal: it never aborts.
+const NEVER = new AbortController().signal;
+
+// Close methods tried on each client at disconnect(), in order.
+const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', '$disconnect'];
+
+class Orchestrator extends EventEmitter {
+  #names;
+  #ids;
+  #clients;
+  #contexts;
+  #onSettled; // per connection: outcome observers of the happy path, bound once
+  #onRejected;
+  #state;
+  #native;
+  #checks;
+  #isFailure;
+  #external = null; // per connection: ExternalBreaker, or null when built-in
+  #externalReason;
+  #breakerEnabled;
+  #clock;
+  #closeTimeout;
+  #inflight = new Map(); // check token -> { id, controller }
+  #lastCheckError;
+  #firstRound = null;
+  #connected = false;
+  #connecting = null;
+  #disconnecting = null;
+  #disconnected = false;
+  #shutdown = null;
+
+  /**
+   * @param {object} config see README "Configuration"; validated here, throws ConfigError
+   */
+  constructor(config) {
+    super();
+    const opts = normalizeConfig(config);
+    this.#names = opts.names;
+    this.#ids = new Map(opts.names.map((n, i) => [n, i]));
+    this.#clients = opts.clients;
+    this.#contexts = opts.names.map((name) => Object.freeze({ signal: NEVER, name }));
+    this.#checks = opts.checks;
+    this.#isFailure = opts.isFailure || defaultIsFailure;
+    this.#breakerEnabled = opts.breakerEnabled;
+    this.#clock = opts.clock;
+    this.#closeTimeout = opts.closeTimeout;
+    this.#lastCheckError = opts.names.map(() => null);
+    this.#state = new Int32Array(opts.names.length * SLOTS);
+    this.#native = new NativeOrchestrator(opts.native, this.#state,
+      (type, conn, a, b, reason, token) => this.#dispatch(type, conn, a, b, reason, token),
+      this.#clock !== null);
+    this.#onSettled = opts.names.map((_, target) => () => {
+      if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, false);
+    });
+    this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, false, err); });
+    if (this.#clock !== null) this.#clock._attach(this.#native);
+    this.#externalReason = opts.names.map(() => null);
+    if (opts.external !== null) this.#attachExternal(opts.external);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /**
+   * Runs `fn(client, { signal, name })` on the connection `name` resolves to after
+   * failover, guarded by its circuit breaker, and records the outcome.
+   * @param {string} name
+   * @param {(client: unknown, ctx: { signal: AbortSignal, name: string }) => unknown} fn
+   * @param {{ timeout?: string|number, signal?: AbortSignal }} [options]
+   * @returns {Promise<unknown>} fn's result; fn's own error, unwrapped, when it fails
+   */
+  execute(name, fn, options) {
+    const id = this.#ids.get(name);
+    if (id === undefined || typeof fn !== 'function' || this.#disconnected) {
+      return Promise.reject(this.#badCall(name, fn));
+    }
+    const state = this.#state;
+    const target = state[id * SLOTS + ROUTE];
+    if (options !== undefined || this.#external !== null || state[target * SLOTS + CIRCUIT] !== CLOSED) {
+      return this.#executeGuarded(id, target, fn, options);
+    }
+    let result;
+    try {
+      result = fn(this.#clients[target], this.#contexts[target]);
+    } catch (err) {
+      this.#failed(target, false, err);
+      return Promise.reject(err);
+    }
+    if (result instanceof Promise) {
+      // The caller awaits fn's own promise: no extra tick. The outcome is observed by
+      // a side reaction registered first, so the state is updated before the caller
+      // resumes, and the handled rejection never surfaces as unhandled.
+      result.then(this.#onSettled[target], this.#onRejected[target]);
+      return result;
+    }
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') &&
+        typeof result.then === 'function') {
+      // A foreign thenable: adopt it into a native promise, then as above.
+      result = Promise.resolve(result);
+      result.then(this.#onSettled[target], this.#onRejected[target]);
+      return result;
+    }
+    if (state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, false);
+    return Promise.resolve(result);
+  }
+
+  // Everything off the happy path: circuit not closed, external breaker, timeout or signal.
+  async #executeGuarded(id, target, fn, options) {
+    let timeout = 0;
+    let callerSignal = null;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new OmniDbError(`Invalid execute() options: expected an object but received ${describe(options)}`, 'OMNIDB_INVALID_ARGUMENT');
+      }
+      if (options.timeout !== undefined) timeout = parseDuration(options.timeout, 'execute() options.timeout');
+      if (options.signal !== undefined) {
+        if (!(options.signal instanceof AbortSignal)) {
+          throw new OmniDbError(`Invalid execute() options.signal: expected an AbortSignal but received ${describe(options.signal)}`, 'OMNIDB_INVALID_ARGUMENT');
+        }
+        callerSignal = options.signal;
+        callerSignal.throwIfAborted();
+      }
+    }
+    const external = this.#external !== null ? this.#external[target] : null;
+    let trial = false;
+    if (external !== null) {
+      if (external.state() === 'open') throw new CircuitOpenError(this.#names[id], this.#names[target]);
+    } else {
+      const circuit = this.#state[target * SLOTS + CIRCUIT];
+      if (circuit !== CLOSED) {
+        const admission = circuit === Circuit.OPEN ? Admission.REJECTED : this.#native.acquire(target);
+        if (admission === Admission.REJECTED) {
+          throw new CircuitOpenError(this.#names[id], this.#names[target],
+            circuit === Circuit.HALF_OPEN ? 'half-open, every trial call slot is taken' : undefined);
+        }
+        trial = admission === Admission.TRIAL;
+      }
+    }
+
+    const client = this.#clients[target];
+    let ctx = this.#contexts[target];
+    let controller = null;
+    let timer = null;
+    let onCallerAbort = null;
+    let settle = null;
+    const outcome = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    if (timeout > 0 || callerSignal !== null) {
+      controller = new AbortController();
+      ctx = Object.freeze({ signal: controller.signal, name: this.#names[target] });
+      if (timeout > 0) {
+        timer = this.#setTimeout(() => {
+          const err = new TimeoutError(this.#names[target], timeout);
+          controller.abort(err);
+          settle.reject(err);
+        }, timeout);
+      }
+      if (callerSignal !== null) {
+        onCallerAbort = () => {
+          controller.abort(callerSignal.reason);
+          settle.reject(callerSignal.reason);
+        };
+        callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+      }
+    }
+    const run = () => fn(client, ctx);
+    let call;
+    try {
+      call = Promise.resolve(external !== null ? external.run(run) : run());
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    call.then(settle.resolve, settle.reject);
+    try {
+      const value = await outcome;
+      if (trial || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
+      return value;
+    } catch (err) {
+      if (external !== null && external.isOpenError(err)) {
+        throw new CircuitOpenError(this.#names[id], this.#names[target]);
+      }
+      if (callerSignal !== null && callerSignal.aborted && err === callerSignal.reason) {
+        // The caller gave up: that says nothing about the database.
+        if (trial) this.#native.releaseTrial(target);
+      } else {
+        this.#failed(target, trial, err);
+      }
+      throw err;
+    } finally {
+      if (timer !== null) this.#clearTimeout(timer);
+      if (onCallerAbort !== null) callerSignal.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  #failed(target, trial, err) {
+    let counts = true;
+    try {
+      counts = this.#isFailure(err) !== false;
+    } catch {
+      counts = true; // a broken classifier must not hide an outage
+    }
+    if (counts) {
+      this.#native.recordFailure(target, trial);
+    } else if (trial || this.#state[target * SLOTS + FAILURES] !== 0) {
+      // The database answered (with a complaint about the query): that is health.
+      this.#native.recordSuccess(target, trial);
+    }
+  }
+
+  #badCall(name, fn) {
+    if (this.#disconnected) {
+      return new OmniDbError(`Connection "${String(name)}" is unavailable: the orchestrator is disconnected`, 'OMNIDB_DISCONNECTED');
+    }
+    if (!this.#ids.has(name)) return new UnknownConnectionError(name, this.#names);
+    return new OmniDbError(`Invalid execute() callback for "${name}": expected a function (client, { signal, name }) => result but received ${describe(fn)}`, 'OMNIDB_INVALID_ARGUMENT');
+  }
+
+  /**
+   * The client that `name` resolves to after failover, for code that manages calls
+   * itself (report outcomes with recordSuccess/recordFailure). Unknown name: undefined.
+   * Throws CircuitOpenError when the resolved connection's circuit is open.
+   */
+  get(name) {
+    const id = this.#ids.get(name);
+    if (id === undefined) return undefined;
+    const target = this.#state[id * SLOTS + ROUTE];
+    if (this.#circuitName(target) === 'open') throw new CircuitOpenError(name, this.#names[target]);
+    return this.#clients[target];
+  }
+
+  /** Records a successful call made outside execute() on `name` (after failover). */
+  recordSuccess(name) {
+    const target = this.#resolveForRecord(name);
+    if (this.#external === null) this.#native.recordSuccess(target, false);
+  }
+
+  /** Records a failed call made outside execute(); `error`, when given, goes through the classifier. */
+  recordFailure(name, error) {
+    const target = this.#resolveForRecord(name);
+    if (this.#external !== null) return;
+    if (arguments.length > 1) {
+      this.#failed(target, false, error);
+    } else {
+      this.#native.recordFailure(target, false);
+    }
+  }
+
+  #resolveForRecord(name) {
+    const id = this.#ids.get(name);
+    if (id === undefined) throw new UnknownConnectionError(name, this.#names);
+    return this.#state[id * SLOTS + ROUTE];
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Starts health monitoring: runs a first round of checks at once and resolves when
+   * it has settled (each check bounded by healthCheck.timeout). Idempotent.
+   */
+  connect() {
+    if (this.#disconnected || this.#disconnecting !== null) {
+      return Promise.reject(new OmniDbError('Cannot connect: the orchestrator is disconnected; create a new one', 'OMNIDB_DISCONNECTED'));
+    }
+    if (this.#connected) return Promise.resolve();
+    if (this.#connecting !== null) return this.#connecting;
+    this.#connecting = this.#connect();
+    return this.#connecting;
+  }
+
+  async #connect() {
+    const pending = [];
+    this.#firstRound = pending;
+    this.#native.start();
+    this.#firstRound = null;
+    await Promise.all(pending);
+    if (this.#disconnected || this.#disconnecting !== null) return;
+    this.#connected = true;
+    this.#connecting = null;
+    for (const name of this.#names) this.#emitSafe('connected', { name, timestamp: this.#now() });
+  }
+
+  /**
+   * Stops monitoring and closes every client through the first of end(), close(),
+   * quit(), disconnect(), $disconnect() it has (each bounded by closeTimeout).
+   * Never rejects: a close error becomes an 'error' event. Idempotent.
+   */
+  disconnect() {
+    if (this.#disconnecting === null) this.#disconnecting = this.#disconnect();
+    return this.#disconnecting;
+  }
+
+  async #disconnect() {
+    this.#disconnected = true;
+    this.#connecting = null;
+    this.#native.close();
+    if (this.#clock !== null) this.#clock._detach(this.#native);
+    if (this.#external !== null) {
+      for (const adapter of new Set(this.#external)) adapter.dispose();
+    }
+    const closed = new Set();
+    await Promise.all(this.#clients.map(async (client, i) => {
+      if (closed.has(client)) return;
+      closed.add(client);
+      await this.#closeClient(this.#names[i], client);
+    }));
+    this.#connected = false;
+    for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });
+  }
+
+  async #closeClient(name, client) {
+    const method = CLOSE_METHODS.find((m) => typeof client[m] === 'function');
+    if (method === undefined) return;
+    let timer = null;
+    try {
+      const closing = Promise.resolve().then(() => client[method]());
+      const limit = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new OmniDbError(
+          `Closing "${name}" with ${method}() did not finish within ${this.#closeTimeout}ms`, 'OMNIDB_TIMEOUT')),
+        this.#closeTimeout);
+      });
+      await Promise.race([closing, limit]);
+    } catch (error) {
+      this.#emitError(name, error, 'disconnect');
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+    }
+  }
+
+  /** True between a settled connect() and disconnect(). */
+  isConnected() {
+    return this.#connected;
+  }
+
+  /**
+   * Disconnects once on SIGTERM/SIGINT (configurable), emits 'shutdown', then exits
+   * with exitCode unless exitProcess is false. Returns a function that removes the
+   * handlers. Calling it again replaces the previous registration.
+   */
+  shutdownOnSignal(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new OmniDbError(`Invalid shutdownOnSignal() options: expected an object but received ${describe(options)}`, 'OMNIDB_INVALID_ARGUMENT');
+    }
+    const { signals = ['SIGTERM', 'SIGINT'], exitCode = 0, exitProcess = true } = options;
+    if (!Array.isArray(signals) || signals.length === 0 || !signals.every((s) => typeof s === 'string' && /^SIG[A-Z0-9]+$/.test(s))) {
+      throw new OmniDbError(`Invalid shutdownOnSignal() signals: expected a non-empty array such as ['SIGTERM', 'SIGINT'] but received ${describe(signals)}`, 'OMNIDB_INVALID_ARGUMENT');
+    }
+    if (!Number.isInteger(exitCode)) {
+      throw new OmniDbError(`Invalid shutdownOnSignal() exitCode: expected an integer but received ${describe(exitCode)}`, 'OMNIDB_INVALID_ARGUMENT');
+    }
+    if (this.#shutdown !== null) this.#shutdown.cleanup();
+    let started = false;
+    const handler = (signal) => {
+      if (started) return;
+      started = true;
+      this.#emitSafe('shutdown', { signal, timestamp: this.#now() });
+      this.disconnect().then(() => {
+        if (exitProcess) process.exit(exitCode);
+      });
+    };
+    for (const s of signals) process.on(s, handler);
+    const cleanup = () => {
+      for (const s of signals) process.removeListener(s, handler);
+      if (this.#shutdown !== null && this.#shutdown.cleanup === cleanup) this.#shutdown = null;
+    };
+    this.#shutdown = { cleanup };
+    return cleanup;
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  /** Connection names, in config order. */
+  list() {
+    return this.#names.slice();
+  }
+
+  /** Whether a connection by that name exists. */
+  has(name) {
+    return this.#ids.has(name);
+  }
+
+  /** The number of connections. */
+  size() {
+    return this.#names.length;
+  }
+
+  // ---------------------------------------------------------------- observability
+
+  /** Per connection: `{ status, circuit, failures, failoverTo }`. */
+  getStats() {
+    const out = {};
+    for (let i = 0; i < this.#names.length; i++) {
+      out[this.#names[i]] = {
+        status: HEALTH_NAMES[this.#state[i * SLOTS + Slot.HEALTH]],
+        circuit: this.#circuitName(i),
+        failures: this.#state[i * SLOTS + FAILURES],
+        failoverTo: this.#failoverTo(i),
+      };
+    }
+    return out;
+  }
+
+  /** Per connection: `{ status }`, plus `failoverTo` when it is failed over. */
+  health() {
+    const out = {};
+    for (let i = 0; i < this.#names.length; i++) {
+      const entry = { status: HEALTH_NAMES[this.#state[i * SLOTS + Slot.HEALTH]] };
+      const to = this.#failoverTo(i);
+      if (to !== null) entry.failoverTo = to;
+      out[this.#names[i]] = entry;
+    }
+    return out;
+  }
+
+  /**
+   * Richer per-connection figures: getStats() plus consecutive check results, the
+   * last check time and error, and the recent health transitions (oldest first).
+   */
+  metrics() {
+    const stats = this.getStats();
+    const offset = this.#clock !== null ? 0 : Date.now() - this.#native.now();
+    for (let i = 0; i < this.#names.length; i++) {
+      const d = this.#native.details(i);
+      Object.assign(stats[this.#names[i]], {
+        consecutiveSuccesses: d.consecutiveSuccesses,
+        consecutiveFailures: d.consecutiveFailures,
+        lastCheckAt: d.lastCheckAt < 0 ? null : d.lastCheckAt + offset,
+        lastError: d.lastError === '' ? null : d.lastError,
+        transitions: d.transitions.map(([from, to, at]) => ({
+          from: HEALTH_NAMES[from], to: HEALTH_NAMES[to], timestamp: at + offset,
+        })),
+      });
+    }
+    return stats;
+  }
+
+  #circuitName(i) {
+    if (!this.#breakerEnabled) return 'n/a';
+    if (this.#external !== null) return this.#external[i].state();
+    return CIRCUIT_NAMES[this.#state[i * SLOTS + CIRCUIT]];
+  }
+
+  #failoverTo(i) {
+    const route = this.#state[i * SLOTS + ROUTE];
+    return route === i ? null : this.#names[route];
+  }
+
+  // ---------------------------------------------------------------- core events
+
+  #dispatch(type, conn, a, b, reason, token) {
+    switch (type) {
+      case EventType.CHECK_START:
+        this.#runCheck(conn, token, a);
+        return;
+      case EventType.CHECK_ABORT:
+        this.#abortCheck(conn, token);
+        return;
+      case EventType.HEALTH_CHANGED: {
+        const current = HEALTH_NAMES[b];
+        const payload = { name: this.#names[conn], previous: HEALTH_NAMES[a], current, timestamp: this.#now() };
+        if (current === 'unhealthy' && this.#lastCheckError[conn] !== null) payload.error = this.#lastCheckError[conn];
+        this.#emitSafe('health:changed', payload);
+        if (this.#external !== null) {
+          if (current === 'unhealthy') this.#forceExternal(conn, true);
+          else if (HEALTH_NAMES[a] === 'unhealthy') this.#forceExternal(conn, false);
+        }
+        return;
+      }
+      case EventType.CIRCUIT_OPEN:
+        this.#emitSafe('circuit:open', { name: this.#names[conn], reason: REASONS[reason], timestamp: this.#now() });
+        return;
+      case EventType.CIRCUIT_HALF_OPEN:
+        this.#emitSafe('circuit:half-open', { name: this.#names[conn], timestamp: this.#now() });
+        return;
+      case EventType.CIRCUIT_CLOSE:
+        this.#emitSafe('circuit:close', { name: this.#names[conn], reason: REASONS[reason], timestamp: this.#now() });
+        return;
+      case EventType.FAILOVER:
+        this.#emitSafe('failover', { primary: this.#names[conn], backup: this.#names[a], timestamp: this.#now() });
+        return;
+      case EventType.RECOVERY:
+        this.#emitSafe('recovery', { primary: this.#names[conn], backup: this.#names[a], timestamp: this.#now() });
+        return;
+      default:
+    }
+  }
+
+  #runCheck(id, token, attempt) {
+    const controller = new AbortController();
+    const entry = { id, controller, release: null };
+    this.#inflight.set(token, entry);
+    // connect() waits for the first round: each of its checks releases it once,
+    // whether it answers, times out, or is aborted by disconnect().
+    if (this.#firstRound !== null) this.#firstRound.push(new Promise((resolve) => { entry.release = resolve; }));
+    let result;
+    try {
+      result = Promise.resolve(this.#checks[id](this.#clients[id], { signal: controller.signal, name: this.#names[id], attempt }));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (value) => this.#finishCheck(id, token, value),
+      (err) => this.#finishCheck(id, token, undefined, err === undefined ? new Error('Health check rejected with undefined') : err),
+    );
+  }
+
+  #finishCheck(id, token, value, error) {
+    const entry = this.#inflight.get(token);
+    if (entry === undefined) return; // timed out or aborted: the core has moved on
+    this.#inflight.delete(token);
+    if (entry.release !== null) entry.release();
+    let outcome;
+    let message = '';
+    if (error !== undefined) {
+      outcome = Outcome.FAILED;
+      message = error instanceof Error ? error.message : String(error);
+    } else if (value === true || value === 'healthy') {
+      outcome = Outcome.HEALTHY;
+    } else if (value === 'degraded') {
+      outcome = Outcome.DEGRADED;
+    } else if (value === false || value === 'unhealthy') {
+      outcome = Outcome.FAILED;
+      message = `Health check for "${this.#names[id]}" reported ${value === false ? 'false' : "'unhealthy'"}`;
+    } else {
+      outcome = Outcome.FAILED;
+      message = `Health check for "${this.#names[id]}" returned ${describe(value)}; expected true, false, 'healthy', 'degraded' or 'unhealthy'`;
+      error = new OmniDbError(message, 'OMNIDB_INVALID_CHECK_RESULT');
+    }
+    if (outcome === Outcome.FAILED) {
+      this.#lastCheckError[id] = message;
+      this.#emitError(this.#names[id], error === undefined ? new OmniDbError(message, 'OMNIDB_HEALTH_CHECK_FAILED') : error, 'health-check');
+    }
+    if (!this.#disconnected) this.#native.reportCheck(id, token, outcome, message);
+  }
+
+  #abortCheck(id, token) {
+    const entry = this.#inflight.get(token);
+    if (entry === undefined) return;
+    this.#inflight.delete(token);
+    const name = this.#names[id];
+    if (!this.#disconnected) {
+      const err = new OmniDbError(`Health check for "${name}" timed out`, 'OMNIDB_TIMEOUT');
+      this.#lastCheckError[id] = err.message;
+      entry.controller.abort(err);
+      this.#emitError(name, err, 'health-check');
+    } else {
+      entry.controller.abort(new OmniDbError('Orchestrator disconnected', 'OMNIDB_DISCONNECTED'));
+    }
+    if (entry.release !== null) entry.release();
+  }
+
+  #attachExternal(use) {
+    const byBreaker = new Map();
+    this.#external = this.#names.map((name, id) => {
+      const breaker = typeof use === 'function' ? use(name) : use;
+      if (breaker === null || typeof breaker !== 'object' ||
+          (typeof breaker.execute !== 'function' && typeof breaker.fire !== 'function')) {
+        throw new OmniDbError(`External circuit breaker must have execute() or fire() method ` +
+          `(circuitBreaker.use("${name}") returned ${describe(breaker)})`, 'OMNIDB_INVALID_CONFIG');
+      }
+      let entry = byBreaker.get(breaker);
+      if (entry === undefined) {
+        // One breaker may serve several connections: its events speak for all of them.
+        entry = { ids: [], adapter: null };
+        entry.adapter = ExternalBreaker.wrap(breaker, (state) => this.#externalChanged(entry.ids, state));
+        byBreaker.set(breaker, entry);
+      }
+      entry.ids.push(id);
+      return entry.adapter;
+    });
+  }
+
+  #externalChanged(ids, state) {
+    if (this.#disconnected) return;
+    const event = state === 'open' ? 'circuit:open' : state === 'half-open' ? 'circuit:half-open' : 'circuit:close';
+    const circuit = state === 'open' ? Circuit.OPEN : state === 'half-open' ? Circuit.HALF_OPEN : CLOSED;
+    for (const id of ids) {
+      const payload = { name: this.#names[id], timestamp: this.#now() };
+      if (state !== 'half-open') payload.reason = this.#externalReason[id] || 'external';
+      this.#externalReason[id] = null;
+      this.#native.setExternalCircuit(id, circuit);
+      this.#emitSafe(event, payload);
+    }
+  }
+
+  // Health drives an external breaker the way it drives the built-in one.
+  #forceExternal(id, open) {
+    this.#externalReason[id] = open ? 'health-check-failed' : 'health-recovered';
+    if (open) this.#external[id].forceOpen();
+    else this.#external[id].forceClose();
+    this.#externalReason[id] = null;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  #now() {
+    return this.#clock !== null ? this.#clock.now() : Date.now();
+  }
+
+  #setTimeout(fn, ms) {
+    if (this.#clock !== null) return this.#clock._setTimeout(fn, ms);
+    return setTimeout(fn, ms);
+  }
+
+  #clearTimeout(handle) {
+    if (this.#clock !== null) this.#clock._clearTimeout(handle);
+    else clearTimeout(handle);
+  }
+
+  // 'error' only when someone listens: a failed health check must never become an
+  // ERR_UNHANDLED_ERROR thrown into the application.
+  #emitError(name, error, context) {
+    if (this.listenerCount('error') === 0) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#emitSafe('error', { name, error, context, message, timestamp: this.#now() });
+  }
+
+  // A throwing listener must not leave the core half-way through a transition: its
+  // error is rethrown on the next tick, where it reaches 'uncaughtException' exactly
+  // as a throw from any other event listener would.
+  #emitSafe(event, payload) {
+    try {
+      this.emit(event, payload);
+    } catch (err) {
+      process.nextTick(() => { throw err; });
+    }
+  }
+}
+
+module.exports = { Orchestrator };
