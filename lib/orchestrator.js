@@ -41,6 +41,7 @@ class Orchestrator extends EventEmitter {
   #checks;
   #isFailure;
   #external = null; // per connection: ExternalBreaker, or null when built-in
+  #guarded = false; // external breaker or disconnected: every call takes the checked path
   #externalReason;
   #breakerEnabled;
   #clock;
@@ -80,7 +81,10 @@ class Orchestrator extends EventEmitter {
     this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, false, err); });
     if (this.#clock !== null) this.#clock._attach(this.#native);
     this.#externalReason = opts.names.map(() => null);
-    if (opts.external !== null) this.#attachExternal(opts.external);
+    if (opts.external !== null) {
+      this.#attachExternal(opts.external);
+      this.#guarded = true;
+    }
   }
 
   // ---------------------------------------------------------------- calls
@@ -95,14 +99,15 @@ class Orchestrator extends EventEmitter {
    */
   execute(name, fn, options) {
     const id = this.#ids.get(name);
-    if (id === undefined || typeof fn !== 'function' || this.#disconnected) {
-      return Promise.reject(this.#badCall(name, fn));
+    // One flag covers what every call would otherwise test: an external breaker, or
+    // a disconnected orchestrator.
+    if (id === undefined || options !== undefined || this.#guarded || typeof fn !== 'function') {
+      return this.#executeChecked(id, name, fn, options);
     }
     const state = this.#state;
     const target = state[id * SLOTS + ROUTE];
-    if (options !== undefined || this.#external !== null || state[target * SLOTS + CIRCUIT] !== CLOSED) {
-      return this.#executeGuarded(id, target, fn, options);
-    }
+    const row = target * SLOTS;
+    if (state[row + CIRCUIT] !== CLOSED) return this.#executeGuarded(id, target, fn, undefined);
     let result;
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
@@ -110,22 +115,26 @@ class Orchestrator extends EventEmitter {
       this.#failed(target, false, err);
       return Promise.reject(err);
     }
-    if (result instanceof Promise) {
-      // The caller awaits fn's own promise: no extra tick. The outcome is observed by
-      // a side reaction registered first, so the state is updated before the caller
-      // resumes, and the handled rejection never surfaces as unhandled.
-      result.then(this.#onSettled[target], this.#onRejected[target]);
-      return result;
+    if (!(result instanceof Promise)) {
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
+          typeof result.then !== 'function') {
+        if (state[row + FAILURES] !== 0) this.#native.recordSuccess(target, false);
+        return Promise.resolve(result);
+      }
+      result = Promise.resolve(result); // a foreign thenable, adopted
     }
-    if (result !== null && (typeof result === 'object' || typeof result === 'function') &&
-        typeof result.then === 'function') {
-      // A foreign thenable: adopt it into a native promise, then as above.
-      result = Promise.resolve(result);
-      result.then(this.#onSettled[target], this.#onRejected[target]);
-      return result;
+    // The caller awaits fn's own promise: no extra tick. The outcome is observed by a
+    // side reaction registered first, so the state is updated before the caller
+    // resumes. A success only needs reporting when there are failures to clear.
+    result.then(state[row + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
+    return result;
+  }
+
+  #executeChecked(id, name, fn, options) {
+    if (id === undefined || typeof fn !== 'function' || this.#disconnected) {
+      return Promise.reject(this.#badCall(name, fn));
     }
-    if (state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, false);
-    return Promise.resolve(result);
+    return this.#executeGuarded(id, this.#state[id * SLOTS + ROUTE], fn, options);
   }
 
   // Everything off the happy path: circuit not closed, external breaker, timeout or signal.
@@ -314,6 +323,7 @@ class Orchestrator extends EventEmitter {
 
   async #disconnect() {
     this.#disconnected = true;
+    this.#guarded = true;
     this.#connecting = null;
     this.#native.close();
     if (this.#clock !== null) this.#clock._detach(this.#native);

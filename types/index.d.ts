@@ -307,14 +307,14 @@ export type OrchestratorListener<E extends OrchestratorEventName> = (payload: Or
 // ---------------------------------------------------------------------------
 // Orchestrator
 
-/**
- * The connection names of an orchestrator over connections `T`: for
- * `{ primary: Pool; cache: Redis }`, `'primary' | 'cache'`.
- */
 // Written as a conditional type rather than plain `keyof T & string` so that
 // TypeScript compares orchestrators structurally: `Orchestrator<{ primary: Pool }>`
 // is then assignable to a plain `Orchestrator` (what middleware and DI containers
 // hold), which a `keyof T` in a method signature would otherwise forbid.
+/**
+ * The connection names of an orchestrator over connections `T`: for
+ * `{ primary: Pool; cache: Redis }`, `'primary' | 'cache'`.
+ */
 export type ConnectionName<T> = [T] extends [infer U] ? keyof U & string : never;
 
 /** Options of {@link Orchestrator.shutdownOnSignal}. */

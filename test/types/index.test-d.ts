@@ -162,7 +162,7 @@ const stop = db.shutdownOnSignal();
 expectType<() => void>(stop);
 db.shutdownOnSignal({ signals: ['SIGTERM', 'SIGHUP'], exitCode: 1, exitProcess: false, timeout: '10s' });
 expectError(db.shutdownOnSignal({ signals: ['SIGNOPE'] }));
-expectError(db.shutdownOnSignal({ timeout: '10 s' }));
+expectError(db.shutdownOnSignal({ timeout: '10sec' }));
 
 // ---------------------------------------------------------------------------
 // Events: payloads are typed, unknown event names do not compile.
@@ -281,7 +281,7 @@ expectNotAssignable<Duration>('30');
 expectNotAssignable<Duration>('s');
 expectNotAssignable<Duration>('thirty seconds');
 expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { interval: '30x' } }));
-expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { timeout: '5 s' } }));
+expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { timeout: '5sec' } }));
 expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { retry: { delay: '1sec' } } }));
 expectError(new Orchestrator({ connections: { primary: pg }, circuitBreaker: { resetTimeout: '30x' } }));
 
