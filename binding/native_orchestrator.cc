@@ -117,7 +117,7 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
       };
       if (from_loop) {
         try {
-          dispatch_.MakeCallback(env.Undefined(), args, *async_context_);
+          dispatch_.MakeCallback(env.Global(), args, *async_context_);
         } catch (const Napi::Error& err) {
           // Nothing above us can catch it: hand it to process 'uncaughtException'.
           napi_fatal_exception(env, err.Value());
