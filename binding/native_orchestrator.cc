@@ -78,7 +78,7 @@ NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
     throw Napi::RangeError::New(env, "state table too small");
   }
   table_ = Napi::Persistent(table);
-  dispatch_ = Napi::Persistent(info[2].As<Napi::Function>());
+  info.This().As<Napi::Object>().Set("dispatch", info[2].As<Napi::Function>());
   manual_clock_ = info[3].ToBoolean().Value();
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "omnidb:orchestrator");
   core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data());
@@ -103,6 +103,7 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
   // handler): the outer Flush keeps draining, so events stay in order.
   if (!flushing_) {
     flushing_ = true;
+    Napi::Function dispatch = Value().Get("dispatch").As<Napi::Function>();
     omnidb::Event e;
     while (!closed_ && core_->TakeEvent(&e)) {
       Napi::HandleScope scope(env);
@@ -117,13 +118,13 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
       };
       if (from_loop) {
         try {
-          dispatch_.MakeCallback(env.Global(), args, *async_context_);
+          dispatch.MakeCallback(env.Global(), args, *async_context_);
         } catch (const Napi::Error& err) {
           // Nothing above us can catch it: hand it to process 'uncaughtException'.
           napi_fatal_exception(env, err.Value());
         }
       } else {
-        dispatch_.Call(args);
+        dispatch.Call(args);
       }
     }
     flushing_ = false;

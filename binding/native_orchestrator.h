@@ -3,6 +3,10 @@
 // JS validates every option and passes one plain object of ids and numbers; the
 // state table is a JS-owned Int32Array whose memory the core writes in place; core
 // events are handed to one JS dispatch function as numbers. Nothing here decides.
+//
+// The dispatch function closes over the JS Orchestrator, which holds this object:
+// a strong native reference to it would root that cycle forever. It is kept as a
+// property of this object's JS wrapper instead, where GC sees the whole cycle.
 #pragma once
 
 #include <napi.h>
@@ -47,7 +51,6 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
 
   std::unique_ptr<omnidb::Orchestrator> core_;
   Napi::Reference<Napi::Int32Array> table_;
-  Napi::FunctionReference dispatch_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   LoopTimer timer_;
   bool manual_clock_ = false;

@@ -1,0 +1,72 @@
+'use strict';
+// Shared test plumbing: orchestrators that are always disconnected, event
+// recorders, and promises settled by hand.
+const { Orchestrator, ManualClock } = require('../..');
+
+/**
+ * Registers an afterEach that disconnects every Orchestrator made through the
+ * returned factory, so no test leaves a timer or handle behind.
+ */
+function useOrchestrators() {
+  const made = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((db) => db.disconnect()));
+  });
+  return function make(config) {
+    const db = new Orchestrator(config);
+    made.push(db);
+    return db;
+  };
+}
+
+const ALL_EVENTS = [
+  'health:changed', 'circuit:open', 'circuit:half-open', 'circuit:close',
+  'failover', 'recovery', 'connected', 'disconnected', 'shutdown',
+];
+
+/** Records `[event, payload]` pairs in order for the named events (default: all but 'error'). */
+function record(db, events = ALL_EVENTS) {
+  const log = [];
+  for (const event of events) db.on(event, (payload) => log.push([event, payload]));
+  log.of = (event) => log.filter(([e]) => e === event).map(([, p]) => p);
+  log.names = () => log.map(([e]) => e);
+  return log;
+}
+
+/** A promise with its resolve/reject exposed. */
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
+
+/** Settles a promise into `{ ok, value }` / `{ ok: false, error }` without throwing. */
+async function settle(promise) {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** A health check driven by a mutable result: `check.result = false`, or a function. */
+function scriptedCheck(initial = true) {
+  const check = (client, ctx) => {
+    check.calls.push({ client, ctx });
+    const r = check.result;
+    return typeof r === 'function' ? r(client, ctx) : r;
+  };
+  check.result = initial;
+  check.calls = [];
+  return check;
+}
+
+/** Lets pending promise reactions and immediates run. */
+function flush() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+module.exports = {
+  Orchestrator, ManualClock, useOrchestrators, record, deferred, settle, scriptedCheck, flush,
+};
