@@ -11,7 +11,7 @@ const { normalizeConfig, parseDuration, describe } = require('./options');
 const { defaultIsFailure } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
 const {
-  OmniDbError, CircuitOpenError, TimeoutError, UnknownConnectionError,
+  OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = require('./errors');
 const {
   Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, Admission, REASONS, EventType,
@@ -587,8 +587,8 @@ class Orchestrator extends EventEmitter {
       const breaker = typeof use === 'function' ? use(name) : use;
       if (breaker === null || typeof breaker !== 'object' ||
           (typeof breaker.execute !== 'function' && typeof breaker.fire !== 'function')) {
-        throw new OmniDbError(`External circuit breaker must have execute() or fire() method ` +
-          `(circuitBreaker.use("${name}") returned ${describe(breaker)})`, 'OMNIDB_INVALID_CONFIG');
+        throw new ConfigError(`External circuit breaker must have execute() or fire() method ` +
+          `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
       }
       let entry = byBreaker.get(breaker);
       if (entry === undefined) {
