@@ -15,10 +15,11 @@ import { EventEmitter } from 'node:events';
 export type DurationString = `${number}ms` | `${number}s` | `${number}m` | `${number}h`;
 
 /**
- * A length of time: a string with a unit (`'250ms'`, `'30s'`, `'5m'`, `'1h'`) or a
- * plain number of milliseconds. It must be positive; anything else is rejected with
- * a {@link ConfigError} (`Invalid duration`). A string read at run time (an
- * environment variable, say) can be checked and converted with {@link parseDuration}.
+ * A length of time: a string with a unit (`'250ms'`, `'1.5s'`, `'5m'`, `'1h'`) or a
+ * plain number of milliseconds. It must be positive, a whole number of ms and at
+ * most one week; anything else is rejected with a {@link ConfigError}
+ * (`Invalid duration`). A string known only at run time (an environment variable,
+ * say) can be checked and converted with {@link parseDuration}.
  */
 export type Duration = number | DurationString;
 
@@ -33,7 +34,8 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**
  * What a health check returns: `true` or `'healthy'`, `'degraded'`, `false` or
- * `'unhealthy'`. A throw, a rejection or running past the timeout counts as a failure.
+ * `'unhealthy'`. A throw, a rejection, running past the timeout or any other value
+ * counts as a failure.
  */
 export type HealthCheckResult = boolean | HealthStatus;
 
@@ -43,7 +45,7 @@ export interface HealthCheckContext {
   signal: AbortSignal;
   /** Name of the connection being checked. */
   name: string;
-  /** Which try this is; it goes up with each retry of the same check. */
+  /** `0` for the first try of a round, then `1`, `2`, ... for its retries. */
   attempt: number;
 }
 
@@ -51,21 +53,29 @@ export interface HealthCheckContext {
 export type HealthCheckFn<C> = (
   client: C,
   ctx: HealthCheckContext,
-) => HealthCheckResult | Promise<HealthCheckResult>;
+) => HealthCheckResult | PromiseLike<HealthCheckResult>;
 
-/** Periodic health monitoring. Checks for all connections run in parallel. */
+/**
+ * Periodic health monitoring. Checks for all connections run in parallel, a first
+ * round as soon as `connect()` is called. A connection without a check is never
+ * marked unhealthy by monitoring (its circuit breaker still works).
+ */
 export interface HealthCheckConfig<T> {
   /** Time between two rounds of checks. Default `'30s'`. */
   interval?: Duration;
-  /** A check that takes longer than this fails. Default `'5s'`. */
+  /** A check that takes longer than this fails and its `signal` is aborted. Default `'5s'`. */
   timeout?: Duration;
-  /** Retries before a connection is declared `'unhealthy'`. Default `{ retries: 0, delay: '1s' }`. */
+  /** Retries within a round before the check counts as failed. Default `{ retries: 0, delay: '1s' }`. */
   retry?: {
-    /** Extra tries after a failed check. Default `0`. */
+    /** Extra tries after a failed one. Default `0`. */
     retries?: number;
     /** Wait between two tries. Default `'1s'`. */
     delay?: Duration;
   };
+  /** Consecutive good checks needed to leave `'unhealthy'`. Default `1`. */
+  rise?: number;
+  /** Consecutive failed checks needed to become `'unhealthy'`. Default `1`. */
+  fall?: number;
   /** One check per connection name; each receives that connection's client. */
   checks?: { [K in keyof T]?: HealthCheckFn<T[K]> };
 }
@@ -100,15 +110,16 @@ export interface CircuitBreakerConfig {
   /** Trial calls let through at once while half-open. Default: `halfOpenSuccesses`. */
   halfOpenMaxCalls?: number;
   /**
-   * Decides whether an error counts against the connection's health. Default
+   * Decides whether an error counts against the connection. Default
    * {@link defaultIsFailure}: everything except the caller's own SQL, data and
-   * constraint errors counts.
+   * constraint errors counts. A classifier that throws counts the error.
    */
   isFailure?: (error: unknown) => boolean;
   /**
    * An external breaker (opossum, cockatiel) to use instead of the built-in one:
-   * one instance shared by all connections, or a function that returns the breaker
-   * for a connection name.
+   * one instance for all connections, or a function called once per connection name
+   * at construction that returns its breaker. Health still drives it: an unhealthy
+   * connection forces its breaker open.
    */
   use?: ExternalCircuitBreaker | ((name: string) => ExternalCircuitBreaker);
 }
@@ -132,7 +143,7 @@ export type FailoverConfig<T> = {
 export interface OrchestratorConfig<T extends Record<string, any>> {
   /** The clients to orchestrate, by name: `{ primary: pool, cache: redis }`. None may be `null` or `undefined`. */
   connections: T;
-  /** Backups by primary name: `{ primary: 'replica' }` or `{ primary: ['replica', 'standby'] }`. */
+  /** Backups by primary name: `{ primary: 'replica' }` or `{ primary: ['replica', 'standby'] }`. Cycles are rejected. */
   failover?: FailoverConfig<T>;
   /** Periodic health checks. */
   healthCheck?: HealthCheckConfig<T>;
@@ -141,6 +152,8 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
    * `false` turns circuit breaking off (stats then report the circuit as `'n/a'`).
    */
   circuitBreaker?: CircuitBreakerConfig | false;
+  /** Longest wait for each client's close method in `disconnect()`. Default `'5s'`. */
+  closeTimeout?: Duration;
   /** A {@link ManualClock} that drives every timer, for tests. Default: real time. */
   clock?: ManualClock;
 }
@@ -151,11 +164,14 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
 /** Options of {@link Orchestrator.execute}. */
 export interface ExecuteOptions {
   /**
-   * Rejects with a {@link TimeoutError} once `fn` runs longer than this, counts a
-   * failure and aborts `ctx.signal`. No timeout when omitted.
+   * Past this, the call rejects with a {@link TimeoutError}, counts as a failure and
+   * `ctx.signal` is aborted. No timeout when omitted.
    */
   timeout?: Duration;
-  /** The caller's own signal; aborting it aborts `ctx.signal`. */
+  /**
+   * The caller's own signal. Aborting it aborts `ctx.signal` and rejects with the
+   * signal's reason, without counting a failure; an already aborted signal rejects at once.
+   */
   signal?: AbortSignal;
 }
 
@@ -193,19 +209,21 @@ export interface ConnectionHealth {
 export interface HealthTransition {
   from: HealthStatus;
   to: HealthStatus;
-  /** Clock time of the change, in ms. */
+  /** Time of the change in ms (epoch time, or the {@link ManualClock}'s). */
   timestamp: number;
 }
 
 /** Per-connection detail returned by {@link Orchestrator.metrics}. */
 export interface ConnectionMetrics extends ConnectionStats {
+  /** Consecutive good health checks. */
   consecutiveSuccesses: number;
+  /** Consecutive failed health checks. */
   consecutiveFailures: number;
-  /** Clock time of the last health check, in ms, or `null` before the first. */
+  /** Time of the last health check in ms, or `null` before the first. */
   lastCheckAt: number | null;
-  /** Message of the most recent failure, or `null`. */
+  /** Message of the last failed health check, or `null`. */
   lastError: string | null;
-  /** Health status changes, oldest first. */
+  /** Recent health status changes, oldest first. */
   transitions: HealthTransition[];
 }
 
@@ -224,18 +242,18 @@ export interface HealthChangedEvent {
   previous: HealthStatus;
   current: HealthStatus;
   timestamp: number;
-  /** Why the check failed, when it did. */
+  /** Why the last check failed, when `current` is `'unhealthy'`. */
   error?: string;
 }
 
-/** Payload of `circuit:open`. */
+/** Payload of `circuit:open`. `reason` is `'external'` when an external breaker opened by itself. */
 export interface CircuitOpenEvent {
   name: string;
   reason: 'failure-threshold' | 'half-open-failure' | 'health-check-failed' | 'external';
   timestamp: number;
 }
 
-/** Payload of `circuit:half-open`. */
+/** Payload of `circuit:half-open`, emitted when the reset timeout passes, traffic or not. */
 export interface CircuitHalfOpenEvent {
   name: string;
   timestamp: number;
@@ -265,7 +283,7 @@ export interface RecoveryEvent {
 
 /**
  * Payload of `error`. It is emitted only while someone listens, so a failing health
- * check never throws into the application.
+ * check never throws `ERR_UNHANDLED_ERROR` into the application.
  */
 export interface OrchestratorErrorEvent {
   /** The connection concerned, or `null` when none is. */
@@ -284,7 +302,10 @@ export interface ShutdownEvent {
   timestamp: number;
 }
 
-/** Every event an {@link Orchestrator} emits, with its payload. Timestamps are clock time in ms. */
+/**
+ * Every event an {@link Orchestrator} emits, with its payload. Timestamps are in ms:
+ * epoch time, or the {@link ManualClock}'s time when one is configured.
+ */
 export interface OrchestratorEvents {
   connected: ConnectionEvent;
   disconnected: ConnectionEvent;
@@ -325,8 +346,6 @@ export interface ShutdownOptions {
   exitCode?: number;
   /** Exit the process once disconnected. Default `true`. */
   exitProcess?: boolean;
-  /** Longest wait for `disconnect()` before giving up on it. */
-  timeout?: Duration;
 }
 
 /**
@@ -354,8 +373,9 @@ export declare class Orchestrator<
    * that connection's circuit breaker, and records the outcome against the
    * connection actually used. Resolves with `fn`'s result; an error from `fn` is
    * rethrown as is. Rejects with {@link UnknownConnectionError} for an unknown name,
-   * {@link CircuitOpenError} when the circuit is open (without calling `fn`) and
-   * {@link TimeoutError} past `options.timeout`.
+   * {@link CircuitOpenError} when the circuit is open (without calling `fn`),
+   * {@link TimeoutError} past `options.timeout`, and an {@link OmniDbError} with
+   * code `'OMNIDB_DISCONNECTED'` after `disconnect()`.
    */
   execute<K extends ConnectionName<T>, R>(
     name: K,
@@ -365,26 +385,31 @@ export declare class Orchestrator<
 
   /**
    * Returns the client of `name`, or of its backup while failed over, without
-   * recording any outcome; prefer {@link Orchestrator.execute}. Throws a
-   * {@link CircuitOpenError} when that connection's circuit is open. An unknown
-   * name returns `undefined`.
+   * recording any outcome (report it with `recordSuccess()`/`recordFailure()`);
+   * prefer {@link Orchestrator.execute}. Throws a {@link CircuitOpenError} when that
+   * connection's circuit is open. An unknown name returns `undefined`.
    */
   get<K extends ConnectionName<T>>(name: K): T[K];
 
-  /** Starts health monitoring and emits `connected` per connection. Idempotent. */
+  /**
+   * Starts health monitoring and resolves once the first round of checks has
+   * settled, then emits `connected` per connection. Idempotent. Rejects after
+   * `disconnect()`: an orchestrator is not reused.
+   */
   connect(): Promise<void>;
 
   /**
    * Stops monitoring and closes each client through the first of `end`, `close`,
-   * `quit`, `disconnect`, `$disconnect` it has, then emits `disconnected` per
-   * connection. Idempotent. A close error becomes an `error` event, never a rejection.
+   * `quit`, `disconnect`, `$disconnect` it has (each bounded by `closeTimeout`), then
+   * emits `disconnected` per connection. Idempotent. Never rejects: a close error
+   * becomes an `error` event.
    */
   disconnect(): Promise<void>;
 
-  /** Whether `connect()` has run and `disconnect()` has not. */
+  /** Whether `connect()` has resolved and `disconnect()` has not been called. */
   isConnected(): boolean;
 
-  /** Names of all connections. */
+  /** Names of all connections, in configuration order. */
   list(): Array<ConnectionName<T>>;
 
   /** Whether `name` is a configured connection. */
@@ -399,20 +424,29 @@ export declare class Orchestrator<
   /** `{ status, failoverTo? }` for each connection. */
   health(): Record<ConnectionName<T>, ConnectionHealth>;
 
-  /** Stats plus counters, last check, last error and health history for each connection. */
+  /** Stats plus health-check counters, last check, last error and health history for each connection. */
   metrics(): Record<ConnectionName<T>, ConnectionMetrics>;
 
-  /** Records a success for `name`, for calls made on a client from `get()`. */
+  /**
+   * Records a successful call made on a client from `get()`, against the connection
+   * `name` routes to. Throws {@link UnknownConnectionError} for an unknown name; does
+   * nothing with an external breaker.
+   */
   recordSuccess(name: ConnectionName<T>): void;
 
-  /** Records a failure for `name`, for calls made on a client from `get()`. */
+  /**
+   * Records a failed call made on a client from `get()`, against the connection
+   * `name` routes to; when `error` is given, `isFailure` decides whether it counts.
+   * Throws {@link UnknownConnectionError} for an unknown name; does nothing with an
+   * external breaker.
+   */
   recordFailure(name: ConnectionName<T>, error?: unknown): void;
 
   /**
    * On the first of `signals` (default `SIGTERM`, `SIGINT`), emits `shutdown`,
    * disconnects once and, unless `exitProcess: false`, exits with `exitCode`
-   * (default `0`). Concurrent signals disconnect only once, and calling it again does
-   * not pile up handlers. Returns a function that removes them.
+   * (default `0`). Calling it again replaces the earlier registration. Returns a
+   * function that removes the handlers.
    */
   shutdownOnSignal(options?: ShutdownOptions): () => void;
 
@@ -444,36 +478,51 @@ export declare class Orchestrator<
 // Clock
 
 /**
- * A clock driven by hand, for tests: pass it as `config.clock` and every timer
- * (health checks, circuit reset, retry delays, timeouts) waits for `advance()`.
+ * A clock driven by hand, for tests: pass it as `config.clock` (to any number of
+ * orchestrators) and every timer (health rounds, check timeouts, retries, circuit
+ * resets, `execute()` timeouts) waits for `advance()`.
  */
 export declare class ManualClock {
-  /** @param startMs Initial time in ms. */
+  // Internal hook the orchestrator uses; declared so that only a real ManualClock fits `config.clock`.
+  private _attach;
+  /** @param startMs Initial reading in ms, a finite number >= 0. Default `0`. */
   constructor(startMs?: number);
   /** Current time in ms. */
   now(): number;
-  /** Moves time forward by `by`, running every timer due by then and letting promises settle between them. */
+  /** Moves time forward by `by`, running in order every timer due by then and letting promises settle between them. */
   advance(by: Duration): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------
 // Errors
 
-/** The `code` of every error omnidb throws. */
+/** The `code` values of the errors omnidb throws. */
 export type OmniDbErrorCode =
   | 'OMNIDB_INVALID_CONFIG'
   | 'OMNIDB_CIRCUIT_OPEN'
   | 'OMNIDB_TIMEOUT'
-  | 'OMNIDB_UNKNOWN_CONNECTION';
+  | 'OMNIDB_UNKNOWN_CONNECTION'
+  | 'OMNIDB_DISCONNECTED'
+  | 'OMNIDB_INVALID_ARGUMENT'
+  | 'OMNIDB_HEALTH_CHECK_FAILED'
+  | 'OMNIDB_INVALID_CHECK_RESULT';
 
-/** Base class of every error omnidb throws; tell them apart by `code` or `instanceof`. */
+/**
+ * Base class of every error omnidb throws; tell them apart by `code` or `instanceof`.
+ * Errors from your own `fn` or health check are passed through unwrapped.
+ */
 export declare class OmniDbError extends Error {
-  constructor(message: string, code: string);
-  /** Stable error code, such as `'OMNIDB_TIMEOUT'`. */
+  /**
+   * @param message the error message
+   * @param code a stable, machine-readable code (`'OMNIDB_*'`)
+   * @param props extra fields copied onto the error
+   */
+  constructor(message: string, code: string, props?: object);
+  /** Stable error code, such as `'OMNIDB_TIMEOUT'`; see {@link OmniDbErrorCode}. */
   readonly code: string;
 }
 
-/** Invalid configuration or duration (`code: 'OMNIDB_INVALID_CONFIG'`). */
+/** Invalid configuration or duration, thrown synchronously; the message names the bad value (`code: 'OMNIDB_INVALID_CONFIG'`). */
 export declare class ConfigError extends OmniDbError {
   constructor(message: string);
   readonly code: 'OMNIDB_INVALID_CONFIG';
@@ -481,15 +530,20 @@ export declare class ConfigError extends OmniDbError {
 
 /** The connection's circuit is open; the call was refused without reaching the client (`code: 'OMNIDB_CIRCUIT_OPEN'`). */
 export declare class CircuitOpenError extends OmniDbError {
-  constructor(connection: string, message?: string);
+  /**
+   * @param requested the connection name the caller asked for
+   * @param connection the connection it routed to, whose circuit is open
+   * @param detail extra explanation appended to the message
+   */
+  constructor(requested: string, connection: string, detail?: string);
   readonly code: 'OMNIDB_CIRCUIT_OPEN';
-  /** The connection whose circuit is open. */
+  /** The connection whose circuit is open (after failover, the backup's name). */
   readonly connection: string;
 }
 
 /** `execute()` ran past `options.timeout` (`code: 'OMNIDB_TIMEOUT'`). */
 export declare class TimeoutError extends OmniDbError {
-  constructor(connection: string, timeout: number, message?: string);
+  constructor(connection: string, timeout: number);
   readonly code: 'OMNIDB_TIMEOUT';
   /** The connection the call ran on. */
   readonly connection: string;
@@ -497,9 +551,9 @@ export declare class TimeoutError extends OmniDbError {
   readonly timeout: number;
 }
 
-/** `execute()` was given a name that is not a configured connection (`code: 'OMNIDB_UNKNOWN_CONNECTION'`). */
+/** A name that is not a configured connection (`code: 'OMNIDB_UNKNOWN_CONNECTION'`). */
 export declare class UnknownConnectionError extends OmniDbError {
-  constructor(connection: string, available: string[], message?: string);
+  constructor(connection: string, available: readonly string[]);
   readonly code: 'OMNIDB_UNKNOWN_CONNECTION';
   /** The name asked for. */
   readonly connection: string;
@@ -512,15 +566,15 @@ export declare class UnknownConnectionError extends OmniDbError {
 
 /**
  * Converts a duration (`'250ms'`, `'30s'`, `'5m'`, `'1h'`, or ms) to milliseconds.
- * Accepts any string so that values read at run time can be checked; throws a
- * {@link ConfigError} when it is not a valid positive duration.
+ * Accepts any string so that values known only at run time can be checked; throws a
+ * {@link ConfigError} naming the value when it is not a valid {@link Duration}.
  */
 export declare function parseDuration(value: Duration | string): number;
 
 /**
  * The default `circuitBreaker.isFailure`: `false` for errors that are the caller's
  * own fault (SQL syntax, data and constraint errors: PostgreSQL SQLSTATE classes 22,
- * 23, 42 and their MySQL counterparts), `true` for everything else, unknown errors
- * included.
+ * 23, 42, their MySQL counterparts and Prisma's equivalents), `true` for everything
+ * else, errors it cannot classify included.
  */
 export declare function defaultIsFailure(error: unknown): boolean;

@@ -1,5 +1,9 @@
 // Type tests for types/index.d.ts, run with `npx tsd`. A line under expectError
 // must fail to compile; every other line must compile.
+//
+// The package is imported as '../..': its root, resolved through package.json
+// "types" just as `from 'omnidb'` is in a user's project. (tsd resolves modules the
+// node10 way, which does not map a package's own name back to itself.)
 
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd';
 import CircuitBreaker from 'opossum';
@@ -9,6 +13,7 @@ import {
   ConfigError,
   ConnectionHealth,
   ConnectionMetrics,
+  ConnectionName,
   ConnectionStats,
   Duration,
   ExecuteContext,
@@ -16,6 +21,7 @@ import {
   HealthCheckResult,
   ManualClock,
   OmniDbError,
+  OmniDbErrorCode,
   Orchestrator,
   OrchestratorErrorEvent,
   TimeoutError,
@@ -73,6 +79,7 @@ const db = new Orchestrator({
 });
 
 type Conns = { primary: PgPool; replica: PgPool; cache: Redis };
+expectType<'primary' | 'replica' | 'cache'>(null as unknown as ConnectionName<Conns>);
 expectType<Orchestrator<Conns>>(db);
 // An orchestrator can be stored where a plain Orchestrator is expected (middleware, DI).
 expectAssignable<Orchestrator>(db);
@@ -160,9 +167,9 @@ expectError(db.recordFailure('nope', new Error('x')));
 
 const stop = db.shutdownOnSignal();
 expectType<() => void>(stop);
-db.shutdownOnSignal({ signals: ['SIGTERM', 'SIGHUP'], exitCode: 1, exitProcess: false, timeout: '10s' });
+db.shutdownOnSignal({ signals: ['SIGTERM', 'SIGHUP'], exitCode: 1, exitProcess: false });
 expectError(db.shutdownOnSignal({ signals: ['SIGNOPE'] }));
-expectError(db.shutdownOnSignal({ timeout: '10sec' }));
+expectError(db.shutdownOnSignal({ exitCode: '1' }));
 
 // ---------------------------------------------------------------------------
 // Events: payloads are typed, unknown event names do not compile.
@@ -284,6 +291,14 @@ expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { inte
 expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { timeout: '5sec' } }));
 expectError(new Orchestrator({ connections: { primary: pg }, healthCheck: { retry: { delay: '1sec' } } }));
 expectError(new Orchestrator({ connections: { primary: pg }, circuitBreaker: { resetTimeout: '30x' } }));
+expectError(new Orchestrator({ connections: { primary: pg }, closeTimeout: '5 secs' }));
+
+// Health monitoring and disconnect knobs.
+new Orchestrator({
+  connections: { primary: pg },
+  healthCheck: { rise: 2, fall: 3, checks: { primary: () => Promise.resolve<'degraded'>('degraded') } },
+  closeTimeout: '2s',
+});
 
 // Circuit breaker: off, settings, classifier, external breakers.
 const noBreaker = new Orchestrator({ connections: { primary: pg }, circuitBreaker: false });
@@ -326,6 +341,8 @@ expectType<Promise<void>>(clock.advance(250));
 expectError(clock.advance('30x'));
 new Orchestrator({ connections: { primary: pg }, clock });
 expectError(new Orchestrator({ connections: { primary: pg }, clock: Date }));
+// Only a real ManualClock will do: the orchestrator hooks into its internals.
+expectError(new Orchestrator({ connections: { primary: pg }, clock: { now: () => 0, advance: async () => {} } }));
 
 // Whole-config mistakes.
 expectError(new Orchestrator({}));
@@ -370,12 +387,18 @@ if (err instanceof UnknownConnectionError) {
   expectType<string>(err.connection);
   expectType<string[]>(err.available);
 }
-expectAssignable<OmniDbError>(new CircuitOpenError('primary'));
+expectAssignable<OmniDbError>(new CircuitOpenError('primary', 'replica'));
+expectAssignable<OmniDbError>(new CircuitOpenError('primary', 'primary', 'half-open, every trial call slot is taken'));
+expectAssignable<OmniDbError>(new OmniDbError('gone', 'OMNIDB_DISCONNECTED', { connection: 'primary' }));
+expectError(new CircuitOpenError());
 expectAssignable<OmniDbError>(new ConfigError('Invalid duration'));
 expectAssignable<OmniDbError>(new TimeoutError('primary', 1000));
 expectAssignable<OmniDbError>(new UnknownConnectionError('nope', ['primary']));
 const timeoutError = new TimeoutError('primary', 1000);
 expectError((timeoutError.code = 'OMNIDB_TIMEOUT'));
+
+expectAssignable<OmniDbErrorCode>('OMNIDB_DISCONNECTED');
+expectNotAssignable<OmniDbErrorCode>('OMNIDB_NOPE');
 
 expectType<number>(parseDuration('30s'));
 expectType<number>(parseDuration(250));
