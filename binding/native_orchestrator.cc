@@ -98,35 +98,20 @@ int32_t NativeOrchestrator::Id(const Napi::CallbackInfo& info, size_t index) {
   return id;
 }
 
+uint32_t NativeOrchestrator::Ticket(const Napi::CallbackInfo& info, size_t index) {
+  return info[index].IsNumber() ? info[index].As<Napi::Number>().Uint32Value() : 0;
+}
+
 void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
   // A listener may call back into this object (disconnect() in a 'circuit:open'
   // handler): the outer Flush keeps draining, so events stay in order.
+  //
+  // Raw N-API with status checks, not node-addon-api: while a worker is being
+  // terminated every call into JS fails, and node-addon-api's error path aborts
+  // the process there. A failed call here just stops the flush.
   if (!flushing_) {
     flushing_ = true;
-    Napi::Function dispatch = Value().Get("dispatch").As<Napi::Function>();
-    omnidb::Event e;
-    while (!closed_ && core_->TakeEvent(&e)) {
-      Napi::HandleScope scope(env);
-      std::vector<napi_value> args = {
-          Napi::Number::New(env, static_cast<int32_t>(e.type)),
-          Napi::Number::New(env, e.conn),
-          Napi::Number::New(env, e.a),
-          Napi::Number::New(env, e.b),
-          Napi::Number::New(env, e.reason),
-          Napi::Number::New(env, static_cast<double>(e.token)),
-          Napi::Number::New(env, static_cast<double>(e.at)),
-      };
-      if (from_loop) {
-        try {
-          dispatch.MakeCallback(env.Global(), args, *async_context_);
-        } catch (const Napi::Error& err) {
-          // Nothing above us can catch it: hand it to process 'uncaughtException'.
-          napi_fatal_exception(env, err.Value());
-        }
-      } else {
-        dispatch.Call(args);
-      }
-    }
+    DrainEvents(env, from_loop);
     flushing_ = false;
   }
   if (closed_ || manual_clock_) return;
@@ -138,21 +123,65 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
   }
 }
 
+void NativeOrchestrator::DrainEvents(napi_env env, bool from_loop) {
+  napi_value self;
+  napi_value dispatch;
+  napi_value global;
+  if (napi_get_reference_value(env, static_cast<napi_ref>(*this), &self) != napi_ok ||
+      self == nullptr || napi_get_named_property(env, self, "dispatch", &dispatch) != napi_ok ||
+      napi_get_global(env, &global) != napi_ok) {
+    return;
+  }
+  omnidb::Event e;
+  while (!closed_ && core_->TakeEvent(&e)) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    const double values[7] = {static_cast<double>(e.type), static_cast<double>(e.conn),
+                              static_cast<double>(e.a),    static_cast<double>(e.b),
+                              static_cast<double>(e.reason), static_cast<double>(e.token),
+                              static_cast<double>(e.at)};
+    napi_value args[7];
+    bool ok = true;
+    for (int i = 0; i < 7 && ok; ++i) ok = napi_create_double(env, values[i], &args[i]) == napi_ok;
+    napi_value result;
+    napi_status status = napi_generic_failure;
+    if (ok) {
+      status = from_loop ? napi_make_callback(env, async_context_->operator napi_async_context(), global,
+                                              dispatch, 7, args, &result)
+                         : napi_call_function(env, global, dispatch, 7, args, &result);
+    }
+    napi_close_handle_scope(env, scope);
+    if (status != napi_ok) {
+      // From JS, a pending exception propagates to the caller by itself. From the
+      // loop nothing above us can catch it: hand it to 'uncaughtException' (a
+      // no-op while the environment is shutting down).
+      bool pending = false;
+      if (from_loop && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+        napi_value error;
+        if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+      }
+      return;
+    }
+  }
+}
+
 void NativeOrchestrator::OnTimer(void* raw) {
   auto* self = static_cast<NativeOrchestrator*>(raw);
   if (self->closed_) return;
-  Napi::Env env = self->Env();
-  Napi::HandleScope scope(env);
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   self->core_->RunDue(self->CurrentTime());
-  self->Flush(env, true);
+  self->Flush(Napi::Env(env), true);
+  napi_close_handle_scope(env, scope);
 }
 
 Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
   if (!closed_) {
-    core_->Start(CurrentTime());
-    if (manual_clock_) {
-      core_->RunDue(CurrentTime());
-    }
+    // The first round starts now, inside this call, so connect() sees its checks.
+    const int64_t now = CurrentTime();
+    core_->Start(now);
+    core_->RunDue(now);
     Flush(info.Env(), false);
   }
   return info.Env().Undefined();
@@ -176,23 +205,31 @@ Napi::Value NativeOrchestrator::Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// acquire(id): -1 rejected, 0 admitted as an ordinary call, > 0 a trial's ticket.
 Napi::Value NativeOrchestrator::Acquire(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<int32_t>(core_->Acquire(Id(info, 0))));
+  const int32_t id = Id(info, 0);
+  double ticket = -1;
+  switch (core_->Acquire(id)) {
+    case omnidb::Admission::kRejected: ticket = -1; break;
+    case omnidb::Admission::kAdmitted: ticket = 0; break;
+    case omnidb::Admission::kTrial: ticket = core_->trial_epoch(id); break;
+  }
+  return Napi::Number::New(info.Env(), ticket);
 }
 
 Napi::Value NativeOrchestrator::ReleaseTrial(const Napi::CallbackInfo& info) {
-  core_->ReleaseTrial(Id(info, 0));
+  core_->ReleaseTrial(Id(info, 0), Ticket(info, 1));
   return info.Env().Undefined();
 }
 
 Napi::Value NativeOrchestrator::RecordSuccess(const Napi::CallbackInfo& info) {
-  core_->RecordSuccess(Id(info, 0), info[1].ToBoolean().Value(), CurrentTime());
+  core_->RecordSuccess(Id(info, 0), Ticket(info, 1), CurrentTime());
   Flush(info.Env(), false);
   return info.Env().Undefined();
 }
 
 Napi::Value NativeOrchestrator::RecordFailure(const Napi::CallbackInfo& info) {
-  core_->RecordFailure(Id(info, 0), info[1].ToBoolean().Value(), CurrentTime());
+  core_->RecordFailure(Id(info, 0), Ticket(info, 1), CurrentTime());
   Flush(info.Env(), false);
   return info.Env().Undefined();
 }

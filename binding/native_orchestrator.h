@@ -45,9 +45,12 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   static void OnTimer(void* self);
   int64_t CurrentTime();
   int32_t Id(const Napi::CallbackInfo& info, size_t index);
+  // A trial ticket argument (see Acquire); anything but a number means 0, no trial.
+  static uint32_t Ticket(const Napi::CallbackInfo& info, size_t index);
   // Hands queued core events to JS, then re-arms the loop timer for the next due.
   // `from_loop`: called from a libuv callback, so JS runs through MakeCallback.
   void Flush(Napi::Env env, bool from_loop);
+  void DrainEvents(napi_env env, bool from_loop);
 
   std::unique_ptr<omnidb::Orchestrator> core_;
   Napi::Reference<Napi::Int32Array> table_;

@@ -10,7 +10,6 @@ const CIRCUIT_NAMES = Object.freeze(['closed', 'open', 'half-open']);
 const HEALTH_NAMES = Object.freeze(['healthy', 'degraded', 'unhealthy']);
 const Outcome = Object.freeze({ HEALTHY: 0, DEGRADED: 1, FAILED: 2 });
 
-const Admission = Object.freeze({ REJECTED: 0, ADMITTED: 1, TRIAL: 2 });
 
 // Index = CircuitReason in the core.
 const REASONS = Object.freeze([
@@ -23,4 +22,4 @@ const EventType = Object.freeze({
   FAILOVER: 5, RECOVERY: 6, CHECK_START: 7, CHECK_ABORT: 8,
 });
 
-module.exports = { Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, Admission, REASONS, EventType };
+module.exports = { Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, REASONS, EventType };

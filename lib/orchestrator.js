@@ -14,7 +14,7 @@ const {
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = require('./errors');
 const {
-  Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, Admission, REASONS, EventType,
+  Slot, Circuit, CIRCUIT_NAMES, HEALTH_NAMES, Outcome, REASONS, EventType,
 } = require('./constants');
 
 const ROUTE = Slot.ROUTE;
@@ -76,9 +76,9 @@ class Orchestrator extends EventEmitter {
       (type, conn, a, b, reason, token) => this.#dispatch(type, conn, a, b, reason, token),
       this.#clock !== null);
     this.#onSettled = opts.names.map((_, target) => () => {
-      if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, false);
+      if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
     });
-    this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, false, err); });
+    this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, 0, err); });
     if (this.#clock !== null) this.#clock._attach(this.#native);
     this.#externalReason = opts.names.map(() => null);
     if (opts.external !== null) {
@@ -112,13 +112,13 @@ class Orchestrator extends EventEmitter {
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
     } catch (err) {
-      this.#failed(target, false, err);
+      this.#failed(target, 0, err);
       return Promise.reject(err);
     }
     if (!(result instanceof Promise)) {
       if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
           typeof result.then !== 'function') {
-        if (state[row + FAILURES] !== 0) this.#native.recordSuccess(target, false);
+        if (state[row + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
         return Promise.resolve(result);
       }
       result = Promise.resolve(result); // a foreign thenable, adopted
@@ -155,18 +155,18 @@ class Orchestrator extends EventEmitter {
       }
     }
     const external = this.#external !== null ? this.#external[target] : null;
-    let trial = false;
+    let trial = 0; // the core's ticket for a half-open trial call, 0 for an ordinary one
     if (external !== null) {
       if (external.state() === 'open') throw new CircuitOpenError(this.#names[id], this.#names[target]);
     } else {
       const circuit = this.#state[target * SLOTS + CIRCUIT];
       if (circuit !== CLOSED) {
-        const admission = circuit === Circuit.OPEN ? Admission.REJECTED : this.#native.acquire(target);
-        if (admission === Admission.REJECTED) {
+        const ticket = circuit === Circuit.OPEN ? -1 : this.#native.acquire(target);
+        if (ticket < 0) {
           throw new CircuitOpenError(this.#names[id], this.#names[target],
             circuit === Circuit.HALF_OPEN ? 'half-open, every trial call slot is taken' : undefined);
         }
-        trial = admission === Admission.TRIAL;
+        trial = ticket;
       }
     }
 
@@ -205,7 +205,7 @@ class Orchestrator extends EventEmitter {
     call.then(settle.resolve, settle.reject);
     try {
       const value = await outcome;
-      if (trial || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
+      if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
       return value;
     } catch (err) {
       if (external !== null && external.isOpenError(err)) {
@@ -213,7 +213,7 @@ class Orchestrator extends EventEmitter {
       }
       if (callerSignal !== null && callerSignal.aborted && err === callerSignal.reason) {
         // The caller gave up: that says nothing about the database.
-        if (trial) this.#native.releaseTrial(target);
+        if (trial !== 0) this.#native.releaseTrial(target, trial);
       } else {
         this.#failed(target, trial, err);
       }
@@ -233,7 +233,7 @@ class Orchestrator extends EventEmitter {
     }
     if (counts) {
       this.#native.recordFailure(target, trial);
-    } else if (trial || this.#state[target * SLOTS + FAILURES] !== 0) {
+    } else if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) {
       // The database answered (with a complaint about the query): that is health.
       this.#native.recordSuccess(target, trial);
     }
@@ -263,7 +263,7 @@ class Orchestrator extends EventEmitter {
   /** Records a successful call made outside execute() on `name` (after failover). */
   recordSuccess(name) {
     const target = this.#resolveForRecord(name);
-    if (this.#external === null) this.#native.recordSuccess(target, false);
+    if (this.#external === null) this.#native.recordSuccess(target, 0);
   }
 
   /** Records a failed call made outside execute(); `error`, when given, goes through the classifier. */
@@ -271,9 +271,9 @@ class Orchestrator extends EventEmitter {
     const target = this.#resolveForRecord(name);
     if (this.#external !== null) return;
     if (arguments.length > 1) {
-      this.#failed(target, false, error);
+      this.#failed(target, 0, error);
     } else {
-      this.#native.recordFailure(target, false);
+      this.#native.recordFailure(target, 0);
     }
   }
 

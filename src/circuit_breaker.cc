@@ -12,6 +12,7 @@ CircuitTransition CircuitBreaker::MoveTo(CircuitState to, CircuitReason reason) 
     held_ = false;
   }
   if (to == CircuitState::kClosed) failures_ = 0;
+  if (to == CircuitState::kHalfOpen && ++epoch_ == 0) epoch_ = 1;
   return t;
 }
 
@@ -35,22 +36,22 @@ Admission CircuitBreaker::TryAcquire() {
   return Admission::kRejected;
 }
 
-void CircuitBreaker::ReleaseTrial() {
-  if (trials_ > 0) --trials_;
+void CircuitBreaker::ReleaseTrial(uint32_t trial) {
+  if (trial != 0 && trial == trial_epoch() && trials_ > 0) --trials_;
 }
 
-CircuitTransition CircuitBreaker::OnSuccess(bool trial) {
+CircuitTransition CircuitBreaker::OnSuccess(uint32_t trial) {
   CircuitTransition none{state_, state_, CircuitReason::kNone};
   failures_ = 0;
   if (state_ != CircuitState::kHalfOpen) return none;
   // Every success counts, not only admitted trials: users of get() report
   // outcomes through recordSuccess()/recordFailure() without taking a trial slot.
-  if (trial) ReleaseTrial();
+  ReleaseTrial(trial);
   if (++half_open_successes_ < config_.half_open_successes) return none;
   return MoveTo(CircuitState::kClosed, CircuitReason::kHalfOpenSuccess);
 }
 
-CircuitTransition CircuitBreaker::OnFailure(bool trial, int64_t now) {
+CircuitTransition CircuitBreaker::OnFailure(uint32_t trial, int64_t now) {
   CircuitTransition t{state_, state_, CircuitReason::kNone};
   if (failures_ < INT32_MAX) ++failures_;
   if (!config_.enabled) return t;
@@ -90,7 +91,10 @@ CircuitTransition CircuitBreaker::ForceOpen(CircuitReason reason) {
 }
 
 CircuitTransition CircuitBreaker::ForceClose(CircuitReason reason) {
-  if (state_ == CircuitState::kClosed) return {state_, state_, CircuitReason::kNone};
+  // Disabled: the state only mirrors an external breaker, which closes itself.
+  if (!config_.enabled || state_ == CircuitState::kClosed) {
+    return {state_, state_, CircuitReason::kNone};
+  }
   return MoveTo(CircuitState::kClosed, reason);
 }
 

@@ -25,7 +25,7 @@ enum class CircuitReason : int32_t {
 };
 
 struct CircuitConfig {
-  bool enabled = true;             // false: count failures, never open
+  bool enabled = true;  // false: count failures, never open or close by itself (SetExternal only)
   int32_t threshold = 5;           // consecutive failures that open the circuit
   int64_t reset_timeout_ms = 30000;
   int32_t half_open_successes = 2; // consecutive half-open successes that close it
@@ -57,12 +57,19 @@ class CircuitBreaker {
   bool held_open() const { return held_; }
 
   // Closed admits; open rejects; half-open admits up to half_open_max_calls trials.
+  // A trial is identified by trial_epoch() read right after admission: the
+  // half-open period that admitted it. Only an outcome from the current period
+  // frees a slot, so a slow trial from an earlier period cannot let a new period
+  // run more than half_open_max_calls at once.
   Admission TryAcquire();
-  // A trial admitted by TryAcquire() that ended without an outcome (aborted by the caller).
-  void ReleaseTrial();
+  // The current half-open period (never 0), or 0 when not half-open.
+  uint32_t trial_epoch() const { return state_ == CircuitState::kHalfOpen ? epoch_ : 0; }
+  // A trial that ended without an outcome (aborted by the caller).
+  void ReleaseTrial(uint32_t trial);
 
-  CircuitTransition OnSuccess(bool trial);
-  CircuitTransition OnFailure(bool trial, int64_t now);
+  // `trial`: the trial_epoch() the call was admitted with, 0 for an ordinary call.
+  CircuitTransition OnSuccess(uint32_t trial);
+  CircuitTransition OnFailure(uint32_t trial, int64_t now);
   // The reset timer for `generation` fired.
   CircuitTransition OnResetTimer(uint32_t generation);
   // Health turned unhealthy: open and stay open (no reset timer) until ForceClose.
@@ -82,6 +89,7 @@ class CircuitBreaker {
   int32_t trials_ = 0;
   int64_t reset_deadline_ = -1;
   uint32_t generation_ = 0;
+  uint32_t epoch_ = 0;  // bumped on every entry into half-open
   bool held_ = false;
 };
 

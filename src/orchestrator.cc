@@ -8,6 +8,7 @@ Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table)
       circuits_(config.names.size(), CircuitBreaker(config.circuit)),
       health_(config.names.size(), HealthState(config.health)),
       checks_(config.names.size()),
+      serving_backup_(config.names.size(), -1),
       router_(config.backups) {
   for (size_t i = 0; i < circuits_.size(); ++i) {
     table_[i * kSlotCount + kSlotRoute] = static_cast<int32_t>(i);
@@ -54,12 +55,12 @@ void Orchestrator::Stop() {
   scheduler_ = kept;
 }
 
-void Orchestrator::RecordSuccess(int32_t id, bool trial, int64_t now) {
+void Orchestrator::RecordSuccess(int32_t id, uint32_t trial, int64_t now) {
   OnCircuit(id, circuits_[id].OnSuccess(trial), now);
   Refresh(now);
 }
 
-void Orchestrator::RecordFailure(int32_t id, bool trial, int64_t now) {
+void Orchestrator::RecordFailure(int32_t id, uint32_t trial, int64_t now) {
   OnCircuit(id, circuits_[id].OnFailure(trial, now), now);
   Refresh(now);
 }
@@ -195,14 +196,19 @@ void Orchestrator::Refresh(int64_t now) {
   for (int32_t i = 0; i < n; ++i) {
     if (!router_.has_backups(i)) continue;
     int32_t* row = table_ + i * kSlotCount;
-    const int32_t previous = row[kSlotRoute];
     const int32_t next = router_.Resolve(i, usable);
-    if (next == previous) continue;
     row[kSlotRoute] = next;
-    if (next == i) {
-      Emit(EventType::kRecovery, i, previous, 0, 0, 0, now);
-    } else {
-      Emit(EventType::kFailover, i, next, previous, 0, 0, now);
+    int32_t& backup = serving_backup_[i];
+    if (next != i) {
+      if (next != backup) {
+        Emit(EventType::kFailover, i, next, backup < 0 ? i : backup, 0, 0, now);
+        backup = next;
+      }
+    } else if (backup >= 0 && usable(i)) {
+      // Recovery means the primary serves again because it is back, not because
+      // every backup went down too (then it routes to the primary, still failed).
+      Emit(EventType::kRecovery, i, backup, 0, 0, 0, now);
+      backup = -1;
     }
   }
 }

@@ -38,8 +38,8 @@ enum class EventType : int32_t {
   kCircuitOpen = 2,      // reason
   kCircuitHalfOpen = 3,  // reason
   kCircuitClose = 4,     // reason
-  kFailover = 5,         // conn: the primary, a: the backup now serving, b: previous route
-  kRecovery = 6,         // conn: the primary, a: the backup it leaves
+  kFailover = 5,         // conn: the primary, a: the backup now serving, b: the one before
+  kRecovery = 6,         // conn: the primary, usable again; a: the backup it leaves
   kCheckStart = 7,       // token, a: attempt (0 first, then retries)
   kCheckAbort = 8,       // token: the check timed out or monitoring stopped
 };
@@ -82,9 +82,12 @@ class Orchestrator {
   void Stop();
 
   Admission Acquire(int32_t id) { return circuits_[id].TryAcquire(); }
-  void ReleaseTrial(int32_t id) { circuits_[id].ReleaseTrial(); }
-  void RecordSuccess(int32_t id, bool trial, int64_t now);
-  void RecordFailure(int32_t id, bool trial, int64_t now);
+  // The ticket of a trial just admitted by Acquire(); see CircuitBreaker.
+  uint32_t trial_epoch(int32_t id) const { return circuits_[id].trial_epoch(); }
+  void ReleaseTrial(int32_t id, uint32_t trial) { circuits_[id].ReleaseTrial(trial); }
+  // `trial`: the ticket from trial_epoch() for a trial call, 0 otherwise.
+  void RecordSuccess(int32_t id, uint32_t trial, int64_t now);
+  void RecordFailure(int32_t id, uint32_t trial, int64_t now);
   // Result of the check started by the kCheckStart event with `token`. Stale
   // tokens (timed out, superseded, stopped) are ignored.
   void ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
@@ -125,6 +128,8 @@ class Orchestrator {
   std::vector<CircuitBreaker> circuits_;
   std::vector<HealthState> health_;
   std::vector<CheckSlot> checks_;
+  // Per primary: the backup it failed over to and has not recovered from, or -1.
+  std::vector<int32_t> serving_backup_;
   FailoverRouter router_;
   Scheduler scheduler_;
   std::deque<Event> events_;

@@ -22,8 +22,7 @@ constexpr int64_t kLater = 4000;     // some later moment, before the reset dead
 constexpr CircuitState kClosed = CircuitState::kClosed;
 constexpr CircuitState kOpen = CircuitState::kOpen;
 constexpr CircuitState kHalfOpen = CircuitState::kHalfOpen;
-constexpr bool kTrial = true;
-constexpr bool kNotTrial = false;
+constexpr uint32_t kNotTrial = 0;  // trials pass the ticket from trial_epoch()
 
 const char* Name(CircuitState s) {
   switch (s) {
@@ -225,7 +224,7 @@ TEST(CircuitBreaker, HalfOpenAdmitsAtMostMaxCallsTrials) {
 TEST(CircuitBreaker, ReleaseTrialFreesOneSlot) {
   CircuitBreaker b = HalfOpen();
   for (int i = 0; i < kHalfOpenMaxCalls; ++i) b.TryAcquire();
-  b.ReleaseTrial();
+  b.ReleaseTrial(b.trial_epoch());
   EXPECT_EQ(b.trials_in_flight(), kHalfOpenMaxCalls - 1);
   EXPECT_EQ(b.TryAcquire(), Admission::kTrial);
   EXPECT_EQ(b.TryAcquire(), Admission::kRejected);
@@ -233,7 +232,7 @@ TEST(CircuitBreaker, ReleaseTrialFreesOneSlot) {
 
 TEST(CircuitBreaker, ReleaseTrialWithNoneInFlightIsHarmless) {
   CircuitBreaker b = HalfOpen();
-  b.ReleaseTrial();
+  b.ReleaseTrial(b.trial_epoch());
   EXPECT_EQ(b.trials_in_flight(), 0);
   for (int i = 0; i < kHalfOpenMaxCalls; ++i) EXPECT_EQ(b.TryAcquire(), Admission::kTrial);
   EXPECT_EQ(b.TryAcquire(), Admission::kRejected);
@@ -242,7 +241,7 @@ TEST(CircuitBreaker, ReleaseTrialWithNoneInFlightIsHarmless) {
 TEST(CircuitBreaker, TrialSuccessBelowHalfOpenSuccessesStaysHalfOpenAndFreesItsSlot) {
   CircuitBreaker b = HalfOpen();
   b.TryAcquire();
-  EXPECT_TRUE(IsNoTransition(b.OnSuccess(kTrial), kHalfOpen));
+  EXPECT_TRUE(IsNoTransition(b.OnSuccess(b.trial_epoch()), kHalfOpen));
   EXPECT_EQ(b.trials_in_flight(), 0);
 }
 
@@ -250,8 +249,8 @@ TEST(CircuitBreaker, ConsecutiveHalfOpenSuccessesClose) {
   CircuitBreaker b = HalfOpen();
   b.TryAcquire();
   b.TryAcquire();
-  b.OnSuccess(kTrial);
-  EXPECT_TRUE(IsTransition(b.OnSuccess(kTrial), kHalfOpen, kClosed,
+  b.OnSuccess(b.trial_epoch());
+  EXPECT_TRUE(IsTransition(b.OnSuccess(b.trial_epoch()), kHalfOpen, kClosed,
                            CircuitReason::kHalfOpenSuccess));
   EXPECT_EQ(b.failures(), 0);
   EXPECT_EQ(b.trials_in_flight(), 0);
@@ -271,7 +270,7 @@ TEST(CircuitBreaker, TrialFailureReopensWithANewDeadline) {
   CircuitBreaker b = HalfOpen();
   const uint32_t generation = b.generation();
   b.TryAcquire();
-  EXPECT_TRUE(IsTransition(b.OnFailure(kTrial, kLater), kHalfOpen, kOpen,
+  EXPECT_TRUE(IsTransition(b.OnFailure(b.trial_epoch(), kLater), kHalfOpen, kOpen,
                            CircuitReason::kHalfOpenFailure));
   EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
   EXPECT_EQ(b.generation(), generation + 1);
@@ -304,14 +303,17 @@ TEST(CircuitBreaker, HalfOpenSuccessesStartOverAfterReopening) {
 // A trial admitted during one half-open period can finish after the circuit has
 // reopened and gone half-open again. Its outcome must not free a slot of the new
 // period, or more than half_open_max_calls trials run at once.
-// Fails today: see the report (CircuitBreaker trial slots are not per period).
+// Fails today: MoveTo() zeroes trials_ on every transition and OnSuccess(trial)
+// releases a slot whichever period admitted the trial, so the stale success frees
+// the new period's slot.
 TEST(CircuitBreaker, TrialFromAnEarlierHalfOpenPeriodDoesNotFreeANewSlot) {
   CircuitBreaker b = HalfOpen();
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);  // slow trial, still running
+  const uint32_t slow_trial = b.trial_epoch();
   b.OnFailure(kNotTrial, kLater);                // another call fails: reopen
   b.OnResetTimer(b.generation());                // half-open again
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);  // first trial of the new period
-  b.OnSuccess(kTrial);                           // the slow trial finally succeeds
+  b.OnSuccess(slow_trial);                       // the slow trial finally succeeds
   int admitted = 0;
   while (b.TryAcquire() == Admission::kTrial) ++admitted;
   EXPECT_EQ(admitted, kHalfOpenMaxCalls - 1)
@@ -421,6 +423,18 @@ TEST(CircuitBreaker, SetExternalClosedResetsFailures) {
 TEST(CircuitBreaker, SetExternalToTheCurrentStateIsNoTransition) {
   CircuitBreaker b = Closed();
   EXPECT_TRUE(IsNoTransition(b.SetExternal(kClosed), kClosed));
+}
+
+// With an external breaker the core only mirrors its state: health recovering must
+// not close the mirror (the external breaker closes itself and reports it).
+TEST(CircuitBreaker, DisabledForceCloseLeavesTheMirroredStateAlone) {
+  CircuitConfig config;
+  config.enabled = false;
+  CircuitBreaker b(config);
+  b.SetExternal(CircuitState::kOpen);
+  const CircuitTransition t = b.ForceClose(CircuitReason::kHealthRecovered);
+  EXPECT_FALSE(t.changed());
+  EXPECT_EQ(b.state(), CircuitState::kOpen);
 }
 
 }  // namespace

@@ -30,11 +30,14 @@ TEST(ParseDuration, BareNumberIsMilliseconds) { EXPECT_EQ(ParseDuration("250"), 
 TEST(ParseDuration, OneMillisecondIsTheSmallest) { EXPECT_EQ(ParseDuration("1ms"), 1); }
 TEST(ParseDuration, FractionalSeconds) { EXPECT_EQ(ParseDuration("1.5s"), 1500); }
 
-TEST(ParseDuration, TenthOfASecondIsExactDespiteBinaryFloats) {
-  // 0.1 * 1000 is 100.00000000000001 in binary floating point.
-  EXPECT_EQ(ParseDuration("0.1s"), 100);
-  EXPECT_EQ(ParseDuration("0.3s"), 300);
-  EXPECT_EQ(ParseDuration("2.3s"), 2300);
+TEST(ParseDuration, TenthOfASecond) { EXPECT_EQ(ParseDuration("0.1s"), 100); }
+
+TEST(ParseDuration, DecimalsThatBinaryFloatsMissStillLandOnWholeMilliseconds) {
+  // In doubles 1.001 * 1000 is 1000.9999999999999, 4.1 * 60000 is 245999.99999999997
+  // and 0.07 * 3600000 is 252000.00000000003.
+  EXPECT_EQ(ParseDuration("1.001s"), 1001);
+  EXPECT_EQ(ParseDuration("4.1m"), 246000);
+  EXPECT_EQ(ParseDuration("0.07h"), 252000);
 }
 
 TEST(ParseDuration, FractionalMinutesAndHours) {

@@ -28,8 +28,9 @@ const ALL_EVENTS = [
 function record(db, events = ALL_EVENTS) {
   const log = [];
   for (const event of events) db.on(event, (payload) => log.push([event, payload]));
-  log.of = (event) => log.filter(([e]) => e === event).map(([, p]) => p);
-  log.names = () => log.map(([e]) => e);
+  // Non-enumerable, so toEqual on the log compares only the entries.
+  Object.defineProperty(log, 'of', { value: (event) => log.filter(([e]) => e === event).map(([, p]) => p) });
+  Object.defineProperty(log, 'names', { value: () => log.map(([e]) => e) });
   return log;
 }
 

@@ -1,0 +1,123 @@
+// A PostgreSQL health probe: libpq's non-blocking connect and an async query, as a
+// state machine over IoWatcher/Resolver (probe_io.h).
+//
+// A round: [resolve the host name] -> PQconnectStartParams/PQconnectPoll -> PQsendQuery
+// -> read every result. The query is the configured one (default SELECT 1) followed, when
+// role detection is on, by one more statement in the same round trip that reports
+// pg_is_in_recovery() and, on a standby, the replay lag. A persistent probe keeps the
+// connection for the next round and opens a new one when it was lost.
+//
+// Rules that keep the loop sound (BUILD-NOTES): the watcher is stopped before every libpq
+// call that may close the socket, PQsocket() is re-read after every step (libpq switches
+// sockets on address fallback and SSL/GSS retries), a poll error still goes through
+// PQconnectPoll so the message is libpq's, and the watcher lets go of the socket before
+// PQfinish. Host names are resolved first and passed as hostaddr=, so PQconnectStart never
+// blocks on DNS.
+//
+// Builds without libpq: the pure helpers below always exist; PgProbe needs OMNIDB_HAVE_LIBPQ.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "probe_io.h"
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace omnidb {
+
+struct PgTarget {
+  std::string host;      // a name, an IP literal, or a socket directory ("/..."); empty: libpq's default
+  std::string hostaddr;  // given by the user: used as is, nothing is resolved
+  std::string port;      // empty: libpq's default
+  std::string user;
+  std::string password;  // never appears in a message
+  std::string dbname;
+  // Other libpq keywords (sslmode, application_name, ...), validated by the JS layer.
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+struct PgConnParams {
+  std::vector<std::string> keywords;
+  std::vector<std::string> values;
+};
+
+// The keyword/value arrays for PQconnectStartParams. `addresses`: what the host name
+// resolved to; each becomes one host/hostaddr pair, so libpq falls back along them.
+PgConnParams BuildPgParams(const PgTarget& target, const std::vector<std::string>& addresses);
+
+// "PostgreSQL at host:port" (or the socket file), for messages. No password, ever.
+std::string DescribePgTarget(const PgTarget& target);
+
+// The text sent per round: `query`, then the role statement when `detect_role`.
+std::string PgRoundQuery(const std::string& query, bool detect_role);
+
+// Reads the role statement's row: in_recovery "t"/"f", lag_ms a number or null (unknown).
+// False when the row does not look like one.
+bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, ProbeObservation* seen);
+
+struct PgProbeConfig {
+  PgTarget target;
+  std::string query = "SELECT 1";
+  bool detect_role = true;
+  bool persistent = true;
+  ProbePolicy policy;
+};
+
+class PgProbe : public Probe {
+ public:
+  PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result);
+  ~PgProbe() override;
+  PgProbe(const PgProbe&) = delete;
+  PgProbe& operator=(const PgProbe&) = delete;
+
+  void Check() override;
+  void OnIo(int events) override;
+  void Timeout(int64_t after_ms) override;
+  void Abort() override;
+  void Close() override;
+  bool busy() const override { return phase_ != Phase::kIdle; }
+  bool connected() const override { return conn_ != nullptr; }
+
+ private:
+  enum class Phase { kIdle, kResolving, kConnecting, kQuerying };
+
+  void StartConnect();
+  void Connect(const std::vector<std::string>& addresses);
+  void StepConnect(int events);
+  void SendQuery();
+  void StepQuery(int events);
+  void Collect(PGresult* result);
+  // The connection broke during the round: a reused one is replaced once, else the round fails.
+  void ConnectionLost(const std::string& cause);
+  void Watch(bool read, bool write);
+  void DropConnection();
+  void Fail(const std::string& cause);
+  void Finish(ProbeObservation seen);
+  std::string WhatWeWaitFor() const;
+
+  PgProbeConfig config_;
+  IoWatcher* watcher_;
+  Resolver* resolver_;
+  ResultCallback on_result_;
+  std::string where_;
+  std::string round_query_;
+  std::string query_label_;
+
+  PGconn* conn_ = nullptr;
+  Phase phase_ = Phase::kIdle;
+  double started_ms_ = 0;
+  bool reused_ = false;   // this round began on a connection kept from an earlier round
+  bool retried_ = false;  // a lost reused connection was already replaced this round
+  bool flushing_ = false; // libpq still has query bytes to send
+
+  // What the results of the round in flight said.
+  std::string query_error_;
+  bool have_row_ = false;
+  bool row_null_[2] = {true, true};
+  std::string row_[2];
+};
+
+}  // namespace omnidb

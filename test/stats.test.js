@@ -1,0 +1,177 @@
+'use strict';
+// getStats(), health() and metrics(): their exact shapes.
+const { useOrchestrators, ManualClock, settle } = require('./helpers');
+
+const make = useOrchestrators();
+
+function setup(extra = {}) {
+  const clock = new ManualClock();
+  const health = { primary: true, replica: true };
+  const db = make({
+    connections: { primary: {}, replica: {} },
+    failover: { primary: 'replica' },
+    clock,
+    healthCheck: { interval: '10s', checks: { primary: () => health.primary, replica: () => health.replica } },
+    circuitBreaker: { threshold: 2, resetTimeout: '1m' },
+    ...extra,
+  });
+  return { db, clock, health };
+}
+
+describe('getStats()', () => {
+  test('is exactly { status, circuit, failures, failoverTo } per connection', () => {
+    const { db } = setup();
+    expect(db.getStats()).toEqual({
+      primary: { status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null },
+      replica: { status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null },
+    });
+  });
+
+  test('has no extra keys (richer figures live in metrics())', () => {
+    const { db } = setup();
+    for (const entry of Object.values(db.getStats())) {
+      expect(Object.keys(entry).sort()).toEqual(['circuit', 'failoverTo', 'failures', 'status']);
+    }
+  });
+
+  test('counts consecutive failures', async () => {
+    const { db } = setup();
+    await settle(db.execute('replica', () => { throw new Error('x'); }));
+    expect(db.getStats().replica).toEqual({ status: 'healthy', circuit: 'closed', failures: 1, failoverTo: null });
+  });
+
+  test('reflects an open circuit and the failover it causes', async () => {
+    const { db } = setup();
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    expect(db.getStats()).toEqual({
+      primary: { status: 'healthy', circuit: 'open', failures: 2, failoverTo: 'replica' },
+      replica: { status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null },
+    });
+  });
+
+  test('reflects an unhealthy primary, a half-open circuit and degraded status', async () => {
+    const { db, clock, health } = setup({ circuitBreaker: { threshold: 1, resetTimeout: '5s' } });
+    await db.connect();
+    health.primary = false;
+    health.replica = 'degraded';
+    await clock.advance('10s');
+    expect(db.getStats()).toEqual({
+      primary: { status: 'unhealthy', circuit: 'open', failures: 0, failoverTo: 'replica' },
+      replica: { status: 'degraded', circuit: 'closed', failures: 0, failoverTo: null },
+    });
+    await settle(db.execute('replica', () => { throw new Error('x'); }));
+    await clock.advance('5s');
+    expect(db.getStats().replica).toEqual({ status: 'degraded', circuit: 'half-open', failures: 1, failoverTo: null });
+  });
+
+  test("circuit is 'n/a' with circuitBreaker: false, and failures still count", async () => {
+    const { db } = setup({ circuitBreaker: false });
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    expect(db.getStats()).toEqual({
+      primary: { status: 'healthy', circuit: 'n/a', failures: 1, failoverTo: null },
+      replica: { status: 'healthy', circuit: 'n/a', failures: 0, failoverTo: null },
+    });
+  });
+
+  test('with circuitBreaker: false, an unhealthy primary still fails over', async () => {
+    const { db, clock, health } = setup({ circuitBreaker: false });
+    await db.connect();
+    health.primary = false;
+    await clock.advance('10s');
+    expect(db.getStats().primary).toEqual({ status: 'unhealthy', circuit: 'n/a', failures: 0, failoverTo: 'replica' });
+    await expect(db.execute('primary', (_, ctx) => ctx.name)).resolves.toBe('replica');
+  });
+
+  test('returns a fresh object each time', () => {
+    const { db } = setup();
+    const a = db.getStats();
+    a.primary.status = 'mutated';
+    expect(db.getStats().primary.status).toBe('healthy');
+  });
+});
+
+describe('health()', () => {
+  test('is { status } per connection, with failoverTo only when failed over', async () => {
+    const { db, clock, health } = setup();
+    expect(db.health()).toEqual({ primary: { status: 'healthy' }, replica: { status: 'healthy' } });
+    await db.connect();
+    health.primary = false;
+    await clock.advance('10s');
+    expect(db.health()).toEqual({
+      primary: { status: 'unhealthy', failoverTo: 'replica' },
+      replica: { status: 'healthy' },
+    });
+    expect('failoverTo' in db.health().replica).toBe(false);
+  });
+});
+
+describe('metrics()', () => {
+  test('adds the richer figures to each getStats() entry', async () => {
+    const { db, clock, health } = setup();
+    await db.connect();
+    const m0 = db.metrics();
+    expect(m0.primary).toEqual({
+      status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null,
+      consecutiveSuccesses: expect.any(Number),
+      consecutiveFailures: 0,
+      lastCheckAt: 0,
+      lastError: null,
+      transitions: [],
+    });
+    health.primary = false;
+    await clock.advance('10s');
+    health.primary = 'degraded';
+    await clock.advance('10s');
+    health.primary = true;
+    await clock.advance('10s');
+    await clock.advance('10s');
+    const m = db.metrics().primary;
+    expect(m.transitions).toEqual([
+      { from: 'healthy', to: 'unhealthy', timestamp: 10000 },
+      { from: 'unhealthy', to: 'degraded', timestamp: 20000 },
+      { from: 'degraded', to: 'healthy', timestamp: 30000 },
+    ]);
+    expect(m.lastCheckAt).toBe(40000);
+    expect(m.consecutiveFailures).toBe(0);
+    expect(m.consecutiveSuccesses).toBeGreaterThanOrEqual(2);
+  });
+
+  test('counts consecutive failed checks and keeps the last error', async () => {
+    const { db, clock, health } = setup();
+    await db.connect();
+    health.primary = false;
+    await clock.advance('30s');
+    const m = db.metrics().primary;
+    expect(m.consecutiveFailures).toBe(3);
+    expect(m.consecutiveSuccesses).toBe(0);
+    expect(m.lastError).toEqual(expect.stringContaining('primary'));
+  });
+
+  test('a connection without a check has never been checked', async () => {
+    const clock = new ManualClock();
+    const db = make({ connections: { a: {} }, clock });
+    await db.connect();
+    await clock.advance('1m');
+    expect(db.metrics().a).toEqual({
+      status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null,
+      consecutiveSuccesses: 0, consecutiveFailures: 0, lastCheckAt: null, lastError: null, transitions: [],
+    });
+  });
+
+  test('on real time, timestamps are wall-clock milliseconds', async () => {
+    const db = make({ connections: { a: {} }, healthCheck: { checks: { a: () => false } } });
+    const before = Date.now();
+    const changed = new Promise((resolve) => db.once('health:changed', resolve));
+    await db.connect();
+    const event = await changed;
+    const after = Date.now();
+    const m = db.metrics().a;
+    // Epoch milliseconds, not the loop's monotonic clock (the tolerance only absorbs
+    // the loop's cached time; a wrong time base is off by years).
+    expect(m.lastCheckAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(m.lastCheckAt).toBeLessThanOrEqual(after + 1000);
+    expect(m.transitions).toHaveLength(1);
+    expect(Math.abs(m.transitions[0].timestamp - event.timestamp)).toBeLessThanOrEqual(1000);
+  });
+});
