@@ -62,6 +62,7 @@ Napi::Function NativeOrchestrator::Define(Napi::Env env) {
           InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
           InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
           InstanceMethod<&NativeOrchestrator::SetTime>("setTime"),
+          InstanceMethod<&NativeOrchestrator::Fallback>("fallback"),
           InstanceMethod<&NativeOrchestrator::Now>("now"),
           InstanceMethod<&NativeOrchestrator::NextDue>("nextDue"),
           InstanceMethod<&NativeOrchestrator::Details>("details"),
@@ -261,6 +262,10 @@ Napi::Value NativeOrchestrator::SetTime(const Napi::CallbackInfo& info) {
     Flush(info.Env(), false);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(core_->next_due()));
+}
+
+Napi::Value NativeOrchestrator::Fallback(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), core_->Fallback(Id(info, 0), Id(info, 1)));
 }
 
 Napi::Value NativeOrchestrator::Now(const Napi::CallbackInfo& info) {

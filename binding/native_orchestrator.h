@@ -39,6 +39,7 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   Napi::Value SetExternalCircuit(const Napi::CallbackInfo& info);
   Napi::Value SetTime(const Napi::CallbackInfo& info);
   Napi::Value Now(const Napi::CallbackInfo& info);
+  Napi::Value Fallback(const Napi::CallbackInfo& info);
   Napi::Value NextDue(const Napi::CallbackInfo& info);
   Napi::Value Details(const Napi::CallbackInfo& info);
 

@@ -45,4 +45,33 @@ function defaultIsFailure(error) {
   return true;
 }
 
-module.exports = { defaultIsFailure };
+// Errors that say the connection itself failed: the call may not have reached the
+// server, or its answer was lost. Only these make an idempotent call retry elsewhere.
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'OMNIDB_TIMEOUT',
+  // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  '57P01', '57P02', '57P03', '53300',
+  // mysql2
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+]);
+// Client messages without a code: pg ("Connection terminated unexpectedly", "...due to
+// connection timeout"), ioredis ("Connection is closed.").
+const CONNECTION_MESSAGES = /Connection terminated|Connection is closed|connection timeout|Client has encountered a connection error|server closed the connection unexpectedly/i;
+
+/**
+ * True when `error` means the connection failed (refused, reset, timed out, server
+ * shutting down, SQLSTATE class 08), as opposed to the query failing.
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+function isConnectionError(error) {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, message } = error;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || (SQLSTATE.test(code) && code.startsWith('08')))) {
+    return true;
+  }
+  return typeof message === 'string' && CONNECTION_MESSAGES.test(message);
+}
+
+module.exports = { defaultIsFailure, isConnectionError };

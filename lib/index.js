@@ -3,7 +3,7 @@
 const { Orchestrator } = require('./orchestrator');
 const { ManualClock } = require('./clock');
 const { parseDuration: parse } = require('./options');
-const { defaultIsFailure } = require('./classify');
+const { defaultIsFailure, isConnectionError } = require('./classify');
 const errors = require('./errors');
 
 /**
@@ -19,5 +19,6 @@ module.exports = {
   ManualClock,
   parseDuration,
   defaultIsFailure,
+  isConnectionError,
   ...errors,
 };

@@ -2,7 +2,7 @@
 import omnidb from './index.js';
 
 export const {
-  Orchestrator, ManualClock, parseDuration, defaultIsFailure,
+  Orchestrator, ManualClock, parseDuration, defaultIsFailure, isConnectionError,
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = omnidb;
 export default omnidb;

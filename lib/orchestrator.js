@@ -8,7 +8,7 @@
 const { EventEmitter } = require('events');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe } = require('./options');
-const { defaultIsFailure } = require('./classify');
+const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
 const {
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
@@ -141,6 +141,7 @@ class Orchestrator extends EventEmitter {
   async #executeGuarded(id, target, fn, options) {
     let timeout = 0;
     let callerSignal = null;
+    let idempotent = false;
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') {
         throw new OmniDbError(`Invalid execute() options: expected an object but received ${describe(options)}`, 'OMNIDB_INVALID_ARGUMENT');
@@ -152,6 +153,12 @@ class Orchestrator extends EventEmitter {
         }
         callerSignal = options.signal;
         callerSignal.throwIfAborted();
+      }
+      if (options.idempotent !== undefined) {
+        if (typeof options.idempotent !== 'boolean') {
+          throw new OmniDbError(`Invalid execute() options.idempotent: expected a boolean but received ${describe(options.idempotent)}`, 'OMNIDB_INVALID_ARGUMENT');
+        }
+        idempotent = options.idempotent;
       }
     }
     const external = this.#external !== null ? this.#external[target] : null;
@@ -203,6 +210,7 @@ class Orchestrator extends EventEmitter {
       call = Promise.reject(err);
     }
     call.then(settle.resolve, settle.reject);
+    let retryOn = -1;
     try {
       const value = await outcome;
       if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
@@ -214,14 +222,18 @@ class Orchestrator extends EventEmitter {
       if (callerSignal !== null && callerSignal.aborted && err === callerSignal.reason) {
         // The caller gave up: that says nothing about the database.
         if (trial !== 0) this.#native.releaseTrial(target, trial);
-      } else {
-        this.#failed(target, trial, err);
+        throw err;
       }
-      throw err;
+      this.#failed(target, trial, err);
+      // An idempotent call that lost its connection runs once more where the name
+      // routes now, if that is another usable connection.
+      if (idempotent && isConnectionError(err)) retryOn = this.#native.fallback(id, target);
+      if (retryOn < 0) throw err;
     } finally {
       if (timer !== null) this.#clearTimeout(timer);
       if (onCallerAbort !== null) callerSignal.removeEventListener('abort', onCallerAbort);
     }
+    return this.#executeGuarded(id, retryOn, fn, { ...options, idempotent: false });
   }
 
   #failed(target, trial, err) {

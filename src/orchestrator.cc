@@ -181,6 +181,19 @@ void Orchestrator::RunDue(int64_t now) {
   }
 }
 
+bool Orchestrator::Usable(int32_t id) const {
+  return health_[id].status() != HealthStatus::kUnhealthy &&
+         circuits_[id].state() != CircuitState::kOpen;
+}
+
+int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
+  if (id != failed && Usable(id)) return id;
+  for (int32_t c : router_.candidates(id)) {
+    if (c != failed && Usable(c)) return c;
+  }
+  return -1;
+}
+
 void Orchestrator::Refresh(int64_t now) {
   const int32_t n = static_cast<int32_t>(circuits_.size());
   for (int32_t i = 0; i < n; ++i) {
@@ -189,10 +202,7 @@ void Orchestrator::Refresh(int64_t now) {
     row[kSlotHealth] = static_cast<int32_t>(health_[i].status());
     row[kSlotFailures] = circuits_[i].failures();
   }
-  auto usable = [this](int32_t c) {
-    return health_[c].status() != HealthStatus::kUnhealthy &&
-           circuits_[c].state() != CircuitState::kOpen;
-  };
+  auto usable = [this](int32_t c) { return Usable(c); };
   for (int32_t i = 0; i < n; ++i) {
     if (!router_.has_backups(i)) continue;
     int32_t* row = table_ + i * kSlotCount;

@@ -95,6 +95,11 @@ class Orchestrator {
   // Mirrors an external breaker's state for routing.
   void SetExternalCircuit(int32_t id, CircuitState state, int64_t now);
 
+  // Where a call to `id` that just failed on `failed` may be retried: the first
+  // usable connection among `id` and its failover candidates other than `failed`,
+  // or -1 when there is none.
+  int32_t Fallback(int32_t id, int32_t failed) const;
+
   // Runs every timer due at or before `now`.
   void RunDue(int64_t now);
   int64_t next_due() const { return scheduler_.next_due(); }
@@ -122,6 +127,7 @@ class Orchestrator {
             uint64_t token, int64_t now);
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
+  bool Usable(int32_t id) const;
 
   OrchestratorConfig config_;
   int32_t* table_;

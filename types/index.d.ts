@@ -173,6 +173,13 @@ export interface ExecuteOptions {
    * signal's reason, without counting a failure; an already aborted signal rejects at once.
    */
   signal?: AbortSignal;
+  /**
+   * The call is safe to run twice (a read): when it fails with a connection-class
+   * error ({@link isConnectionError}) it runs once more on the first other usable
+   * connection among `name` and its failover backups. `timeout` applies to each
+   * attempt. Default `false`.
+   */
+  idempotent?: boolean;
 }
 
 /** Second argument of the function given to {@link Orchestrator.execute}. */
@@ -578,3 +585,10 @@ export declare function parseDuration(value: Duration | string): number;
  * else, errors it cannot classify included.
  */
 export declare function defaultIsFailure(error: unknown): boolean;
+
+/**
+ * `true` when `error` means the connection failed (refused, reset, timed out, DNS,
+ * server shutting down, SQLSTATE class 08, pg's "Connection terminated", ioredis's
+ * "Connection is closed"), not the query.
+ */
+export declare function isConnectionError(error: unknown): boolean;

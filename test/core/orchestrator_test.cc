@@ -916,6 +916,25 @@ TEST_F(OrchestratorTest, ExternalCloseRecovers) {
   EXPECT_EQ(TakeLog(), Lines{"recovery primary (leaves replica)"});
 }
 
+// ---- Fallback (idempotent retries) ---------------------------------------------------------
+
+TEST_F(OrchestratorTest, FallbackAfterAFailureOnThePrimaryIsTheReplica) {
+  EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), kReplica);
+}
+
+TEST_F(OrchestratorTest, FallbackAfterAFailureOnTheReplicaIsThePrimaryWhenUsable) {
+  EXPECT_EQ(core_->Fallback(kPrimary, kReplica), kPrimary);
+}
+
+TEST_F(OrchestratorTest, NoFallbackWhenTheOnlyOtherCandidateIsOpen) {
+  OpenCircuit(kReplica, kT0);
+  EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), -1);
+}
+
+TEST_F(OrchestratorTest, NoFallbackForAConnectionWithoutBackups) {
+  EXPECT_EQ(core_->Fallback(kReplica, kReplica), -1);
+}
+
 // ---- Acquire ----------------------------------------------------------------------------------
 
 TEST_F(OrchestratorTest, AcquireAdmitsWhileClosed) {

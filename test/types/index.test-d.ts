@@ -27,6 +27,7 @@ import {
   TimeoutError,
   UnknownConnectionError,
   defaultIsFailure,
+  isConnectionError,
   parseDuration,
 } from '../..';
 import * as omnidb from '../..';
@@ -417,6 +418,12 @@ expectType<
   | 'UnknownConnectionError'
   | 'parseDuration'
   | 'defaultIsFailure'
+  | 'isConnectionError'
 >(null as unknown as keyof typeof omnidb);
 expectAssignable<HealthCheckResult>('degraded');
 expectNotAssignable<HealthCheckResult>('ok');
+
+// idempotent retries
+expectType<Promise<number>>(new Orchestrator({ connections: { a: 1 } }).execute('a', (c) => c + 1, { idempotent: true }));
+expectError(new Orchestrator({ connections: { a: 1 } }).execute('a', (c) => c, { idempotent: 'yes' }));
+expectType<boolean>(isConnectionError(new Error('x')));

@@ -1,0 +1,427 @@
+#include "redis_probe.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#ifdef OMNIDB_HAVE_HIREDIS
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#endif
+
+namespace omnidb {
+
+std::string DescribeRedisTarget(const RedisTarget& t) {
+  if (!t.path.empty()) return "Redis at " + t.path;
+  return "Redis at " + HostPort(t.host.empty() ? "127.0.0.1" : t.host, std::to_string(t.port));
+}
+
+ProbeRole RedisRoleFromName(const std::string& name) {
+  if (name == "master") return ProbeRole::kMaster;
+  if (name == "slave" || name == "replica") return ProbeRole::kReplica;
+  return ProbeRole::kUnknown;
+}
+
+ProbeRole ParseRedisReplicationInfo(const std::string& info, ProbeObservation* seen) {
+  ProbeRole role = ProbeRole::kUnknown;
+  std::string link;
+  long long last_io = -1;
+  long long down_since = -1;
+  size_t at = 0;
+  while (at < info.size()) {
+    size_t end = info.find('\n', at);
+    if (end == std::string::npos) end = info.size();
+    std::string line = info.substr(at, end - at);
+    at = end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = line.substr(0, colon);
+    const std::string value = line.substr(colon + 1);
+    if (key == "role") {
+      role = RedisRoleFromName(value);
+    } else if (key == "master_link_status") {
+      link = value;
+    } else if (key == "master_last_io_seconds_ago") {
+      last_io = std::strtoll(value.c_str(), nullptr, 10);
+    } else if (key == "master_link_down_since_seconds") {
+      down_since = std::strtoll(value.c_str(), nullptr, 10);
+    }
+  }
+  if (role == ProbeRole::kReplica) {
+    if (link == "up" && last_io >= 0) {
+      seen->has_lag = true;
+      seen->lag_ms = static_cast<double>(last_io) * 1000.0;
+    } else {
+      seen->has_lag = false;
+      seen->lag_unknown_reason = "the link to the master is down";
+      if (down_since >= 0) seen->lag_unknown_reason += " since " + std::to_string(down_since) + " s";
+    }
+  }
+  return role;
+}
+
+#ifdef OMNIDB_HAVE_HIREDIS
+
+namespace {
+
+// ---- the glue: hiredis' five ev hooks, onto IoWatcher --------------------------------
+void EvAddRead(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(kIoReadable, 0); }
+void EvDelRead(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(0, kIoReadable); }
+void EvAddWrite(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(kIoWritable, 0); }
+void EvDelWrite(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(0, kIoWritable); }
+void EvCleanup(void* p) { static_cast<RedisProbe*>(p)->EvCleanup(); }
+
+void ConnectCb(const redisAsyncContext* ac, int status) {
+  static_cast<RedisProbe*>(ac->data)->OnConnect(const_cast<redisAsyncContext*>(ac), status);
+}
+
+template <RedisProbe::Command C>
+void ReplyCb(redisAsyncContext* ac, void* reply, void* privdata) {
+  static_cast<RedisProbe*>(privdata)->OnReply(C, ac, reply);
+}
+
+const char* CommandName(RedisProbe::Command c) {
+  switch (c) {
+    case RedisProbe::Command::kAuth: return "AUTH";
+    case RedisProbe::Command::kSelect: return "SELECT";
+    case RedisProbe::Command::kPing: return "PING";
+    case RedisProbe::Command::kRole: return "ROLE";
+    default: return "INFO replication";
+  }
+}
+
+std::string ReplyText(const redisReply* r) {
+  return (r->str != nullptr) ? std::string(r->str, r->len) : std::string();
+}
+
+}  // namespace
+
+RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
+  where_ = DescribeRedisTarget(config_.target);
+}
+
+RedisProbe::~RedisProbe() { Close(); }
+
+void RedisProbe::EvUpdate(int add, int del) {
+  events_ = (events_ | add) & ~del;
+  if (events_ != 0) {
+    watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0);
+  } else {
+    watcher_->Stop();
+  }
+}
+
+void RedisProbe::EvCleanup() {
+  // hiredis is freeing the context and closes the socket next: let go of it first.
+  events_ = 0;
+  watcher_->Release();
+  ctx_ = nullptr;
+  link_up_ = false;
+}
+
+void RedisProbe::ResetRound() {
+  pending_.clear();
+  lost_.clear();
+  error_.clear();
+  role_error_.clear();
+  ponged_ = false;
+  seen_ = ProbeObservation();
+}
+
+void RedisProbe::Check() {
+  if (phase_ != Phase::kIdle) {
+    ProbeResult busy;
+    busy.error = where_ + ": a probe round is already in flight";
+    on_result_(busy);
+    return;
+  }
+  started_ms_ = MonotonicMs();
+  retried_ = false;
+  ResetRound();
+  phase_ = Phase::kRound;
+  if (ctx_ != nullptr && link_up_) {
+    reused_ = true;
+    SendRound();
+    Settle();
+    return;
+  }
+  DropConnection();
+  StartConnect();
+}
+
+void RedisProbe::StartConnect() {
+  reused_ = false;
+  ResetRound();
+  const RedisTarget& t = config_.target;
+  addresses_.clear();
+  next_address_ = 0;
+  if (t.path.empty() && NeedsResolution(t.host)) {
+    phase_ = Phase::kResolving;
+    resolver_->Resolve(t.host, [this](std::vector<std::string> addresses, std::string error) {
+      if (phase_ != Phase::kResolving) return;
+      phase_ = Phase::kRound;
+      if (!error.empty() || addresses.empty()) {
+        Fail("could not resolve host \"" + config_.target.host + "\": " + (error.empty() ? "no addresses" : error));
+        return;
+      }
+      addresses_ = std::move(addresses);
+      ConnectNext();
+      Settle();
+    });
+    return;
+  }
+  phase_ = Phase::kRound;
+  addresses_.push_back(t.path.empty() ? (t.host.empty() ? "127.0.0.1" : t.host) : t.path);
+  ConnectNext();
+  Settle();
+}
+
+void RedisProbe::ConnectNext() {
+  const RedisTarget& t = config_.target;
+  for (;;) {
+    connect_error_.clear();
+    const std::string& address = addresses_[next_address_++];
+    redisAsyncContext* ac = t.path.empty() ? redisAsyncConnect(address.c_str(), t.port)
+                                           : redisAsyncConnectUnix(address.c_str());
+    if (ac == nullptr) {
+      Fail("out of memory starting a connection");
+      return;
+    }
+    if (ac->err) {  // e.g. refused at once on loopback; no hooks attached yet
+      connect_error_ = ac->errstr;
+      redisAsyncFree(ac);
+      if (next_address_ < addresses_.size()) continue;
+      Fail(connect_error_);
+      return;
+    }
+    ctx_ = ac;
+    fd_ = ac->c.fd;
+    events_ = 0;
+    link_up_ = false;
+    ac->data = this;
+    ac->ev.data = this;
+    ac->ev.addRead = EvAddRead;
+    ac->ev.delRead = EvDelRead;
+    ac->ev.addWrite = EvAddWrite;
+    ac->ev.delWrite = EvDelWrite;
+    ac->ev.cleanup = omnidb::EvCleanup;
+    redisAsyncSetConnectCallback(ac, ConnectCb);  // asks for the first write event
+    // A unix socket (or a fast loopback) may be connected already: no connect callback then.
+    if (ac->c.flags & REDIS_CONNECTED) link_up_ = true;
+    if (!t.password.empty()) {
+      if (t.username.empty()) {
+        Send(Command::kAuth, {"AUTH", t.password});
+      } else {
+        Send(Command::kAuth, {"AUTH", t.username, t.password});
+      }
+    }
+    if (t.db != 0) Send(Command::kSelect, {"SELECT", std::to_string(t.db)});
+    SendRound();
+    return;
+  }
+}
+
+void RedisProbe::SendRound() {
+  Send(Command::kPing, {"PING"});
+  if (config_.detect_role) Send(Command::kRole, {"ROLE"});
+}
+
+void RedisProbe::Send(Command command, std::vector<std::string> argv) {
+  if (ctx_ == nullptr) return;
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  for (const auto& a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  redisCallbackFn* fn = nullptr;
+  switch (command) {
+    case Command::kAuth: fn = ReplyCb<Command::kAuth>; break;
+    case Command::kSelect: fn = ReplyCb<Command::kSelect>; break;
+    case Command::kPing: fn = ReplyCb<Command::kPing>; break;
+    case Command::kRole: fn = ReplyCb<Command::kRole>; break;
+    case Command::kInfo: fn = ReplyCb<Command::kInfo>; break;
+  }
+  if (redisAsyncCommandArgv(ctx_, fn, this, static_cast<int>(args.size()), args.data(), lens.data()) != REDIS_OK) {
+    if (lost_.empty()) lost_ = "the connection is closing";
+    return;
+  }
+  pending_.push_back(command);
+}
+
+void RedisProbe::OnConnect(redisAsyncContext* ac, int status) {
+  if (ac != ctx_) return;
+  if (status == REDIS_OK) {
+    link_up_ = true;
+  } else {
+    connect_error_ = ac->errstr[0] ? ac->errstr : "connection failed";
+  }
+}
+
+void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
+  if (ac != ctx_) return;  // a context being dropped: its callbacks run with no reply
+  if (!pending_.empty()) pending_.pop_front();
+  auto* r = static_cast<redisReply*>(raw);
+  if (r == nullptr) {
+    if (lost_.empty()) lost_ = ac->errstr[0] ? ac->errstr : "connection lost";
+    return;
+  }
+  link_up_ = true;
+  const bool is_error = r->type == REDIS_REPLY_ERROR;
+  switch (command) {
+    case Command::kAuth:
+      if (is_error && error_.empty()) error_ = "AUTH failed: " + ReplyText(r);
+      return;
+    case Command::kSelect:
+      if (is_error && error_.empty()) error_ = "SELECT " + std::to_string(config_.target.db) + " failed: " + ReplyText(r);
+      return;
+    case Command::kPing:
+      if (is_error) {
+        if (error_.empty()) error_ = ReplyText(r);
+      } else if ((r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) && ReplyText(r) == "PONG") {
+        ponged_ = true;
+      } else if (error_.empty()) {
+        error_ = "unexpected reply to PING";
+      }
+      return;
+    case Command::kRole:
+      if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->str != nullptr) {
+        seen_.role = RedisRoleFromName(ReplyText(r->element[0]));
+        // Lag needs INFO (ROLE on a replica has no time): ask in the same round.
+        if (seen_.role == ProbeRole::kReplica) Send(Command::kInfo, {"INFO", "replication"});
+      } else if (is_error) {
+        role_error_ = "ROLE failed: " + ReplyText(r);
+      }
+      return;
+    case Command::kInfo:
+      if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) {
+        ParseRedisReplicationInfo(ReplyText(r), &seen_);
+      }
+      return;
+  }
+}
+
+void RedisProbe::OnIo(int events) {
+  // A loop error goes to hiredis as readiness: it reads the socket error itself.
+  if (events & kIoError) events |= kIoReadable | kIoWritable;
+  redisAsyncContext* ac = ctx_;
+  if (ac != nullptr && (events & kIoReadable)) redisAsyncHandleRead(ac);
+  if (ac != nullptr && ctx_ == ac && (events & kIoWritable)) redisAsyncHandleWrite(ac);
+  Settle();
+}
+
+void RedisProbe::Settle() {
+  if (phase_ != Phase::kRound) return;
+  const bool complete = pending_.empty() && lost_.empty() && connect_error_.empty() && (ponged_ || !error_.empty());
+  if (!complete && (!lost_.empty() || ctx_ == nullptr || !connect_error_.empty()) {
+    const bool refused = !connect_error_.empty();
+    const std::string why = refused ? connect_error_ : (lost_.empty() ? "connection lost" : lost_);
+    DropConnection();
+    if (refused && next_address_ < addresses_.size()) {
+      ResetRound();
+      ConnectNext();
+      Settle();
+      return;
+    }
+    if (!refused && reused_ && !retried_) {
+      // The server may have restarted since the last round: one fresh connection decides.
+      retried_ = true;
+      StartConnect();
+      return;
+    }
+    Fail(why);
+    return;
+  }
+  if (!complete) return;
+  ProbeObservation seen = seen_;
+  seen.latency_ms = MonotonicMs() - started_ms_;
+  if (!error_.empty()) {
+    seen.error = error_;
+  } else if (!ponged_) {
+    seen.error = "no PONG";
+  } else {
+    seen.answered = true;
+    if (config_.detect_role && seen.role == ProbeRole::kUnknown) seen.error = role_error_;
+  }
+  Finish(seen);
+}
+
+void RedisProbe::DropConnection() {
+  if (ctx_ == nullptr) return;
+  redisAsyncContext* ac = ctx_;
+  ctx_ = nullptr;  // first: its pending callbacks, run by the free, are then ignored
+  link_up_ = false;
+  redisAsyncFree(ac);  // calls EvCleanup, which releases the watcher, then closes the socket
+  events_ = 0;
+}
+
+void RedisProbe::Timeout(int64_t after_ms) {
+  if (phase_ == Phase::kIdle) return;
+  std::string what;
+  if (phase_ == Phase::kResolving) {
+    resolver_->Cancel();
+    what = "while resolving host \"" + config_.target.host + "\"";
+  } else if (!link_up_) {
+    what = "while connecting (the TCP connection was not accepted)";
+  } else if (!pending_.empty()) {
+    what = std::string("waiting for the reply to ") + CommandName(pending_.front());
+  }
+  DropConnection();
+  Fail("timed out after " + std::to_string(after_ms) + " ms " + what);
+}
+
+void RedisProbe::Abort() {
+  if (phase_ == Phase::kIdle) return;
+  if (phase_ == Phase::kResolving) resolver_->Cancel();
+  DropConnection();
+  phase_ = Phase::kIdle;
+}
+
+void RedisProbe::Close() {
+  Abort();
+  DropConnection();
+}
+
+void RedisProbe::Fail(const std::string& cause) {
+  ProbeObservation seen;
+  seen.latency_ms = MonotonicMs() - started_ms_;
+  seen.error = cause;
+  Finish(seen);
+}
+
+void RedisProbe::Finish(ProbeObservation seen) {
+  if (!seen.answered || !config_.persistent) DropConnection();
+  seen.error = Redact(OneLine(seen.error), config_.target.password);
+  phase_ = Phase::kIdle;
+  ResetRound();
+  ProbeResult result = ClassifyProbe(seen, config_.policy, where_);
+  result.error = Redact(result.error, config_.target.password);
+  on_result_(result);  // last: the callback may start the next round
+}
+
+#else  // !OMNIDB_HAVE_HIREDIS
+
+RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
+  where_ = DescribeRedisTarget(config_.target);
+}
+RedisProbe::~RedisProbe() = default;
+void RedisProbe::Check() {
+  ProbeResult r;
+  r.error = where_ + ": built without hiredis (install libhiredis-dev and rebuild)";
+  on_result_(r);
+}
+void RedisProbe::OnIo(int) {}
+void RedisProbe::Timeout(int64_t) {}
+void RedisProbe::Abort() {}
+void RedisProbe::Close() {}
+void RedisProbe::OnReply(Command, redisAsyncContext*, void*) {}
+void RedisProbe::OnConnect(redisAsyncContext*, int) {}
+void RedisProbe::EvUpdate(int, int) {}
+void RedisProbe::EvCleanup() {}
+
+#endif  // OMNIDB_HAVE_HIREDIS
+
+}  // namespace omnidb

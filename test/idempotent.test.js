@@ -1,0 +1,104 @@
+'use strict';
+// execute(name, fn, { idempotent: true }): one retry on a usable backup after a
+// connection-class failure, and only then.
+const { Orchestrator, ManualClock, isConnectionError } = require('..');
+
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+function setup({ replicaDown = false, threshold = 5 } = {}) {
+  const calls = [];
+  const server = (name, down) => ({
+    name,
+    down,
+    async query() {
+      calls.push(name);
+      if (this.down) throw refused();
+      return name;
+    },
+  });
+  const primary = server('primary', true);
+  const replica = server('replica', replicaDown);
+  const db = new Orchestrator({
+    connections: { primary, replica },
+    failover: { primary: 'replica' },
+    circuitBreaker: { threshold },
+    clock: new ManualClock(),
+  });
+  return { db, calls, primary, replica };
+}
+
+let db;
+afterEach(async () => { if (db) await db.disconnect(); db = undefined; });
+
+test('a refused idempotent call runs once more on the backup and resolves there', async () => {
+  const s = setup();
+  db = s.db;
+  await expect(db.execute('primary', (c) => c.query(), { idempotent: true })).resolves.toBe('replica');
+  expect(s.calls).toEqual(['primary', 'replica']);
+  expect(db.getStats().primary.failures).toBe(1); // the first attempt still counts against the primary
+});
+
+test('without idempotent the same failure is rethrown and not retried', async () => {
+  const s = setup();
+  db = s.db;
+  const err = await db.execute('primary', (c) => c.query()).catch((e) => e);
+  expect(err.code).toBe('ECONNREFUSED');
+  expect(s.calls).toEqual(['primary']);
+});
+
+test('a query error is not retried: the server answered', async () => {
+  const s = setup();
+  db = s.db;
+  const syntax = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
+  let calls = 0;
+  const err = await db.execute('primary', async () => { calls++; throw syntax; }, { idempotent: true }).catch((e) => e);
+  expect(err).toBe(syntax);
+  expect(calls).toBe(1);
+});
+
+test('retries at most once: a failing backup rejects with its own error', async () => {
+  const s = setup();
+  db = s.db;
+  s.replica.down = true;
+  const err = await db.execute('primary', (c) => c.query(), { idempotent: true }).catch((e) => e);
+  expect(err.code).toBe('ECONNREFUSED');
+  expect(s.calls).toEqual(['primary', 'replica']);
+});
+
+test('no retry when the backup is not usable (its circuit is open)', async () => {
+  const s = setup({ replicaDown: true, threshold: 1 });
+  db = s.db;
+  await db.execute('replica', (c) => c.query()).catch(() => {}); // opens the replica's circuit
+  expect(db.getStats().replica.circuit).toBe('open');
+  s.calls.length = 0;
+  const err = await db.execute('primary', (c) => c.query(), { idempotent: true }).catch((e) => e);
+  expect(err.code).toBe('ECONNREFUSED');
+  expect(s.calls).toEqual(['primary']);
+});
+
+test('the retry is told which connection it runs on', async () => {
+  const s = setup();
+  db = s.db;
+  const names = [];
+  await db.execute('primary', (c, ctx) => { names.push(ctx.name); return c.query(); }, { idempotent: true });
+  expect(names).toEqual(['primary', 'replica']);
+});
+
+test('idempotent must be a boolean', async () => {
+  const s = setup();
+  db = s.db;
+  await expect(db.execute('primary', (c) => c.query(), { idempotent: 'yes' }))
+    .rejects.toMatchObject({ code: 'OMNIDB_INVALID_ARGUMENT', message: expect.stringContaining("'yes'") });
+});
+
+test.each([
+  ['ECONNRESET', { code: 'ECONNRESET' }, true],
+  ['SQLSTATE 08006', { code: '08006' }, true],
+  ['57P01 admin shutdown', { code: '57P01' }, true],
+  ['pg connection terminated', { message: 'Connection terminated unexpectedly' }, true],
+  ['ioredis closed', { message: 'Connection is closed.' }, true],
+  ['unique violation', { code: '23505' }, false],
+  ['plain error', { message: 'boom' }, false],
+])('isConnectionError: %s', (_, props, expected) => {
+  expect(isConnectionError(Object.assign(new Error(props.message || 'x'), props))).toBe(expected);
+});
