@@ -134,7 +134,9 @@ class Orchestrator extends EventEmitter {
     if (id === undefined || typeof fn !== 'function' || this.#disconnected) {
       return Promise.reject(this.#badCall(name, fn));
     }
-    return this.#executeGuarded(id, this.#state[id * SLOTS + ROUTE], fn, options);
+    // failover: false pins the call to `name` itself (a write must not reach a replica).
+    const pinned = options !== null && typeof options === 'object' && options.failover === false;
+    return this.#executeGuarded(id, pinned ? id : this.#state[id * SLOTS + ROUTE], fn, options);
   }
 
   // Everything off the happy path: circuit not closed, external breaker, timeout or signal.
@@ -160,6 +162,10 @@ class Orchestrator extends EventEmitter {
         }
         idempotent = options.idempotent;
       }
+      if (options.failover !== undefined && typeof options.failover !== 'boolean') {
+        throw new OmniDbError(`Invalid execute() options.failover: expected a boolean but received ${describe(options.failover)}`, 'OMNIDB_INVALID_ARGUMENT');
+      }
+      if (options.failover === false) idempotent = false; // pinned: there is nowhere else to go
     }
     const external = this.#external !== null ? this.#external[target] : null;
     let trial = 0; // the core's ticket for a half-open trial call, 0 for an ordinary one

@@ -1,7 +1,7 @@
 'use strict';
 // execute(name, fn, { idempotent: true }): one retry on a usable backup after a
 // connection-class failure, and only then.
-const { Orchestrator, ManualClock, isConnectionError } = require('..');
+const { Orchestrator, ManualClock, CircuitOpenError, isConnectionError } = require('..');
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
@@ -101,4 +101,34 @@ test.each([
   ['plain error', { message: 'boom' }, false],
 ])('isConnectionError: %s', (_, props, expected) => {
   expect(isConnectionError(Object.assign(new Error(props.message || 'x'), props))).toBe(expected);
+});
+
+describe('failover: false pins a call (writes) to the named connection', () => {
+  test('runs on the primary even while the name is failed over, and fails fast when its circuit is open', async () => {
+    const s = setup({ threshold: 1 });
+    db = s.db;
+    await db.execute('primary', (c) => c.query()).catch(() => {}); // opens the primary's circuit
+    expect(db.getStats().primary.failoverTo).toBe('replica');
+    await expect(db.execute('primary', (c) => c.query())).resolves.toBe('replica'); // reads fail over
+    s.calls.length = 0;
+    const err = await db.execute('primary', (c) => c.query(), { failover: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(CircuitOpenError);
+    expect(err.message).toContain('Circuit open for "primary"');
+    expect(s.calls).toEqual([]); // never called
+  });
+
+  test('a pinned call is not retried elsewhere even when marked idempotent', async () => {
+    const s = setup();
+    db = s.db;
+    const err = await db.execute('primary', (c) => c.query(), { failover: false, idempotent: true }).catch((e) => e);
+    expect(err.code).toBe('ECONNREFUSED');
+    expect(s.calls).toEqual(['primary']);
+  });
+
+  test('failover must be a boolean', async () => {
+    const s = setup();
+    db = s.db;
+    await expect(db.execute('primary', (c) => c.query(), { failover: 'no' }))
+      .rejects.toMatchObject({ code: 'OMNIDB_INVALID_ARGUMENT', message: expect.stringContaining("'no'") });
+  });
 });

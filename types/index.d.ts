@@ -180,6 +180,12 @@ export interface ExecuteOptions {
    * attempt. Default `false`.
    */
   idempotent?: boolean;
+  /**
+   * `false` runs the call on `name` itself, never on a backup: for writes, which a
+   * read-only replica would refuse. When `name`'s circuit is open it rejects at once
+   * with a {@link CircuitOpenError}. Default `true`.
+   */
+  failover?: boolean;
 }
 
 /** Second argument of the function given to {@link Orchestrator.execute}. */
