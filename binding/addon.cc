@@ -1,5 +1,6 @@
-// Module entry: the NativeOrchestrator class and the two validators JS calls once,
-// at construction. No per-process state: the addon loads in any number of workers.
+// Module entry: the NativeOrchestrator class, the two validators JS calls once at
+// construction, and the NativeProbe class (with which kinds this build supports).
+// No per-process state: the addon loads in any number of workers.
 #include <napi.h>
 
 #include <string>
@@ -8,6 +9,7 @@
 #include "../src/duration.h"
 #include "../src/failover_router.h"
 #include "native_orchestrator.h"
+#include "native_probe.h"
 
 namespace {
 
@@ -45,6 +47,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeOrchestrator", omnidb_binding::NativeOrchestrator::Define(env));
   exports.Set("parseDuration", Napi::Function::New(env, ParseDuration, "parseDuration"));
   exports.Set("validateFailover", Napi::Function::New(env, ValidateFailover, "validateFailover"));
+  exports.Set("NativeProbe", omnidb_binding::NativeProbe::Define(env));
+  exports.Set("probeSupport", omnidb_binding::NativeProbe::Support(env));
   return exports;
 }
 

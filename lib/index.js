@@ -5,6 +5,7 @@ const { ManualClock } = require('./clock');
 const { parseDuration: parse } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const errors = require('./errors');
+const { probes } = require('./probes');
 
 /**
  * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
@@ -20,5 +21,6 @@ module.exports = {
   parseDuration,
   defaultIsFailure,
   isConnectionError,
+  probes,
   ...errors,
 };

@@ -2,7 +2,7 @@
 import omnidb from './index.js';
 
 export const {
-  Orchestrator, ManualClock, parseDuration, defaultIsFailure, isConnectionError,
+  Orchestrator, ManualClock, parseDuration, defaultIsFailure, isConnectionError, probes,
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = omnidb;
 export default omnidb;

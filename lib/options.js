@@ -56,7 +56,8 @@ function closest(key, known) {
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+  // Close enough to be a typo, and not a whole rewrite of a short name ('d' is no 'a').
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) && bestDistance < key.length ? best : null;
 }
 
 function checkKeys(object, where, known) {
@@ -169,9 +170,14 @@ function normalizeConfig(config) {
 
   const hc = section(config, 'healthCheck');
   const checks = names.map(() => null);
-  if (hc.checks !== undefined) {
+  if (hc.checks === 'auto') {
+    // A native probe for each client it recognises (pg, ioredis, node-redis); others get none.
+    const { autoProbe } = require('./probes'); // here: probes.js requires this file
+    const timeout = duration(hc, 'timeout', 'healthCheck', 5000);
+    names.forEach((name, i) => { checks[i] = autoProbe(clients[i], name, timeout); });
+  } else if (hc.checks !== undefined) {
     if (!isPlainObject(hc.checks)) {
-      throw new ConfigError(`Invalid healthCheck.checks: expected an object of functions keyed by connection name but received ${describe(hc.checks)}`);
+      throw new ConfigError(`Invalid healthCheck.checks: expected 'auto' or an object of functions keyed by connection name but received ${describe(hc.checks)}`);
     }
     for (const [name, fn] of Object.entries(hc.checks)) {
       if (!index.has(name)) {
@@ -242,4 +248,4 @@ function normalizeConfig(config) {
   };
 }
 
-module.exports = { normalizeConfig, parseDuration, describe };
+module.exports = { normalizeConfig, parseDuration, describe, closest };

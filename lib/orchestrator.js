@@ -10,6 +10,7 @@ const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
+const { PROBE } = require('./probes');
 const {
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = require('./errors');
@@ -48,6 +49,7 @@ class Orchestrator extends EventEmitter {
   #closeTimeout;
   #inflight = new Map(); // check token -> { id, controller }
   #lastCheckError;
+  #checkInfo; // per connection: { latencyMs, role, lagMs } of the last result object, or null
   #firstRound = null;
   #connected = false;
   #connecting = null;
@@ -71,6 +73,7 @@ class Orchestrator extends EventEmitter {
     this.#clock = opts.clock;
     this.#closeTimeout = opts.closeTimeout;
     this.#lastCheckError = opts.names.map(() => null);
+    this.#checkInfo = opts.names.map(() => null);
     this.#state = new Int32Array(opts.names.length * SLOTS);
     this.#native = new NativeOrchestrator(opts.native, this.#state,
       (type, conn, a, b, reason, token) => this.#dispatch(type, conn, a, b, reason, token),
@@ -79,12 +82,12 @@ class Orchestrator extends EventEmitter {
       if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
     });
     this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, 0, err); });
-    if (this.#clock !== null) this.#clock._attach(this.#native);
     this.#externalReason = opts.names.map(() => null);
     if (opts.external !== null) {
-      this.#attachExternal(opts.external);
+      this.#attachExternal(opts.external); // may throw: before anything outside this object refers to it
       this.#guarded = true;
     }
+    if (this.#clock !== null) this.#clock._attach(this.#native);
   }
 
   // ---------------------------------------------------------------- calls
@@ -344,6 +347,7 @@ class Orchestrator extends EventEmitter {
     this.#guarded = true;
     this.#connecting = null;
     this.#native.close();
+    for (const check of this.#checks) if (check !== null && check[PROBE] !== undefined) check.close(); // native probes' kept connections
     if (this.#clock !== null) this.#clock._detach(this.#native);
     if (this.#external !== null) {
       for (const adapter of new Set(this.#external)) adapter.dispose();
@@ -480,6 +484,8 @@ class Orchestrator extends EventEmitter {
           from: HEALTH_NAMES[from], to: HEALTH_NAMES[to], timestamp: at + offset,
         })),
       });
+      // Only for checks that return result objects (native probes): { latencyMs, role, lagMs }.
+      if (this.#checkInfo[i] !== null) Object.assign(stats[this.#names[i]], this.#checkInfo[i]);
     }
     return stats;
   }
@@ -561,6 +567,18 @@ class Orchestrator extends EventEmitter {
     if (entry.release !== null) entry.release();
     let outcome;
     let message = '';
+    if (value !== null && typeof value === 'object' && typeof value.status === 'string') {
+      // A result object (native probes): `status` decides, as the string forms do.
+      this.#checkInfo[id] = {
+        latencyMs: typeof value.latencyMs === 'number' ? value.latencyMs : null,
+        role: typeof value.role === 'string' ? value.role : null,
+        lagMs: typeof value.lagMs === 'number' ? value.lagMs : null,
+      };
+      if (value.status === 'unhealthy' && typeof value.error === 'string' && value.error !== '') {
+        error = new OmniDbError(value.error, 'OMNIDB_HEALTH_CHECK_FAILED');
+      }
+      value = value.status;
+    }
     if (error !== undefined) {
       outcome = Outcome.FAILED;
       message = error instanceof Error ? error.message : String(error);

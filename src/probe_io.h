@@ -43,7 +43,8 @@ class Resolver {
   // Numeric addresses in the resolver's order; `error` is empty on success.
   using Done = std::function<void(std::vector<std::string> addresses, std::string error)>;
   virtual ~Resolver() = default;
-  // At most one resolution at a time; `done` runs later, from the loop, never inside Resolve().
+  // At most one resolution at a time. `done` runs later, from the loop; only a request
+  // the resolver cannot even start (an invalid name) may be answered inside Resolve().
   virtual void Resolve(const std::string& host, Done done) = 0;
   // Drops the pending resolution: its `done` is never called.
   virtual void Cancel() = 0;

@@ -315,7 +315,7 @@ void RedisProbe::OnIo(int events) {
 void RedisProbe::Settle() {
   if (phase_ != Phase::kRound) return;
   const bool complete = pending_.empty() && lost_.empty() && connect_error_.empty() && (ponged_ || !error_.empty());
-  if (!complete && (!lost_.empty() || ctx_ == nullptr || !connect_error_.empty()) {
+  if (!complete && (!lost_.empty() || ctx_ == nullptr || !connect_error_.empty())) {
     const bool refused = !connect_error_.empty();
     const std::string why = refused ? connect_error_ : (lost_.empty() ? "connection lost" : lost_);
     DropConnection();

@@ -23,6 +23,10 @@ describe('ESM entry', () => {
     });
   });
 
+  test('every require() export is also a named ESM export (the two entries do not drift apart)', () => {
+    expect(out.esmNames).toEqual(out.cjsNames);
+  });
+
   test('named exports are the very objects require() returns, so instanceof agrees', () => {
     expect(Object.values(out.sameAsRequire).every(Boolean)).toBe(true);
     expect(out.sameAsRequire).toEqual(Object.fromEntries(Object.keys(out.sameAsRequire).map((k) => [k, true])));

@@ -1,0 +1,245 @@
+#include "native_probe.h"
+
+#include <string>
+#include <utility>
+
+#include "../src/pg_probe.h"
+#include "../src/redis_probe.h"
+
+namespace omnidb_binding {
+
+namespace {
+
+std::string Str(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+int64_t Int(const Napi::Object& o, const char* key, int64_t fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+}
+
+bool Bool(const Napi::Object& o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+omnidb::ProbePolicy ReadPolicy(const Napi::Object& o) {
+  omnidb::ProbePolicy p;
+  p.degraded_after_ms = Int(o, "degradedAfter", -1);
+  p.required_role = static_cast<omnidb::RequiredRole>(Int(o, "requiredRole", 0));
+  p.max_lag_ms = Int(o, "maxLag", -1);
+  return p;
+}
+
+omnidb::PgProbeConfig ReadPg(const Napi::Object& o) {
+  omnidb::PgProbeConfig c;
+  c.target.host = Str(o, "host");
+  c.target.hostaddr = Str(o, "hostaddr");
+  c.target.port = Str(o, "port");
+  c.target.user = Str(o, "user");
+  c.target.password = Str(o, "password");
+  c.target.dbname = Str(o, "database");
+  Napi::Value params = o.Get("params");
+  if (params.IsArray()) {
+    Napi::Array list = params.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Array kv = list.Get(i).As<Napi::Array>();
+      c.target.params.emplace_back(kv.Get(0u).As<Napi::String>().Utf8Value(),
+                                   kv.Get(1u).As<Napi::String>().Utf8Value());
+    }
+  }
+  c.query = Str(o, "query");
+  c.detect_role = Bool(o, "detectRole", true);
+  c.persistent = Bool(o, "persistent", true);
+  c.policy = ReadPolicy(o);
+  return c;
+}
+
+omnidb::RedisProbeConfig ReadRedis(const Napi::Object& o) {
+  omnidb::RedisProbeConfig c;
+  c.target.host = Str(o, "host");
+  c.target.port = static_cast<int>(Int(o, "port", 6379));
+  c.target.path = Str(o, "path");
+  c.target.username = Str(o, "username");
+  c.target.password = Str(o, "password");
+  c.target.db = static_cast<int>(Int(o, "db", 0));
+  c.detect_role = Bool(o, "detectRole", true);
+  c.persistent = Bool(o, "persistent", true);
+  c.policy = ReadPolicy(o);
+  return c;
+}
+
+const char* StatusName(omnidb::ProbeStatus s) {
+  switch (s) {
+    case omnidb::ProbeStatus::kHealthy: return "healthy";
+    case omnidb::ProbeStatus::kDegraded: return "degraded";
+    default: return "unhealthy";
+  }
+}
+
+const char* RoleName(omnidb::ProbeRole r) {
+  switch (r) {
+    case omnidb::ProbeRole::kPrimary: return "primary";
+    case omnidb::ProbeRole::kStandby: return "standby";
+    case omnidb::ProbeRole::kMaster: return "master";
+    case omnidb::ProbeRole::kReplica: return "replica";
+    default: return nullptr;
+  }
+}
+
+Napi::Object ToJs(Napi::Env env, const omnidb::ProbeResult& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("status", StatusName(r.status));
+  out.Set("latencyMs", r.latency_ms);
+  if (const char* role = RoleName(r.role)) out.Set("role", role);
+  if (r.lag_kind == 1) out.Set("lagMs", r.lag_ms);
+  if (r.lag_kind == 2) out.Set("lagMs", env.Null());
+  if (!r.error.empty()) out.Set("error", r.error);
+  return out;
+}
+
+}  // namespace
+
+Napi::Function NativeProbe::Define(Napi::Env env) {
+  return DefineClass(env, "NativeProbe",
+                     {
+                         InstanceMethod<&NativeProbe::Check>("check"),
+                         InstanceMethod<&NativeProbe::Cancel>("cancel"),
+                         InstanceMethod<&NativeProbe::Close>("close"),
+                         InstanceMethod<&NativeProbe::Busy>("busy"),
+                     });
+}
+
+Napi::Object NativeProbe::Support(Napi::Env env) {
+  Napi::Object out = Napi::Object::New(env);
+#ifdef OMNIDB_HAVE_LIBPQ
+  out.Set("postgres", true);
+#else
+  out.Set("postgres", false);
+#endif
+#ifdef OMNIDB_HAVE_HIREDIS
+  out.Set("redis", true);
+#else
+  out.Set("redis", false);
+#endif
+  return out;
+}
+
+NativeProbe::NativeProbe(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<NativeProbe>(info),
+      watcher_(info.Env(), &NativeProbe::OnIo, &NativeProbe::OnTeardown, this),
+      resolver_(info.Env()),
+      timer_(info.Env(), &NativeProbe::OnTimer, this) {
+  Napi::Env env = info.Env();
+  Napi::Object config = info[0].As<Napi::Object>();
+  const std::string kind = Str(config, "kind");
+  auto on_result = [this](const omnidb::ProbeResult& r) { result_ = r; };
+  watcher_.SetKeepAlive(false);
+  if (kind == "postgres") {
+    probe_ = std::make_unique<omnidb::PgProbe>(ReadPg(config), &watcher_, &resolver_, on_result);
+  } else if (kind == "redis") {
+    probe_ = std::make_unique<omnidb::RedisProbe>(ReadRedis(config), &watcher_, &resolver_, on_result);
+  } else {
+    throw Napi::TypeError::New(env, "NativeProbe: unknown kind");
+  }
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "omnidb:probe");
+}
+
+NativeProbe::~NativeProbe() {
+  torn_down_ = true;
+  probe_.reset();  // drops the connection: the watcher lets go of the socket first
+  timer_.Close();
+}
+
+Napi::Value NativeProbe::Check(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (deferred_.has_value()) {
+    throw Napi::Error::New(env, "NativeProbe: a check is already in flight");
+  }
+  timeout_ms_ = info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 0;
+  deferred_.emplace(Napi::Promise::Deferred::New(env));
+  Napi::Promise promise = deferred_->Promise();
+  result_.reset();
+  Ref();  // held until the round settles
+  watcher_.SetKeepAlive(true);
+  if (timeout_ms_ > 0) timer_.Arm(timeout_ms_, true);
+  probe_->Check();
+  if (result_.has_value()) Deliver(false);  // e.g. refused at once on loopback
+  return promise;
+}
+
+Napi::Value NativeProbe::Cancel(const Napi::CallbackInfo& info) {
+  probe_->Abort();
+  if (deferred_.has_value()) Abandon("aborted", false);
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeProbe::Close(const Napi::CallbackInfo& info) {
+  probe_->Close();
+  if (deferred_.has_value()) Abandon("closed", false);
+  timer_.Close();
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeProbe::Busy(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), deferred_.has_value());
+}
+
+void NativeProbe::OnIo(void* raw, int events) {
+  auto* self = static_cast<NativeProbe*>(raw);
+  self->probe_->OnIo(events);
+  if (self->result_.has_value() && self->deferred_.has_value()) self->Deliver(true);
+}
+
+void NativeProbe::OnTimer(void* raw) {
+  auto* self = static_cast<NativeProbe*>(raw);
+  if (!self->deferred_.has_value()) return;
+  self->probe_->Timeout(self->timeout_ms_);
+  if (self->result_.has_value()) self->Deliver(true);
+}
+
+void NativeProbe::OnTeardown(void* raw) {
+  // No JS from here on: close the connection, forget the promise.
+  auto* self = static_cast<NativeProbe*>(raw);
+  self->torn_down_ = true;
+  self->probe_->Close();
+  self->timer_.Close();
+  self->deferred_.reset();
+  self->result_.reset();
+}
+
+void NativeProbe::Abandon(const char* why, bool from_loop) {
+  omnidb::ProbeResult r;
+  r.error = why;
+  result_ = r;
+  Deliver(from_loop);
+}
+
+void NativeProbe::Deliver(bool from_loop) {
+  timer_.Close();
+  watcher_.SetKeepAlive(false);
+  omnidb::ProbeResult result = std::move(*result_);
+  result_.reset();
+  Napi::Promise::Deferred deferred = std::move(*deferred_);
+  deferred_.reset();
+  if (torn_down_) return;
+  Napi::Env env = Env();
+  if (!from_loop) {
+    Unref();
+    deferred.Resolve(ToJs(env, result));
+    return;
+  }
+  // From a libuv callback: nothing above us catches. A failing N-API call here means the
+  // environment is shutting down; there is no one left to tell.
+  try {
+    Napi::HandleScope scope(env);
+    Unref();
+    Napi::CallbackScope callback_scope(env, *async_context_);  // runs the promise reactions on close
+    deferred.Resolve(ToJs(env, result));
+  } catch (const Napi::Error&) {
+  }
+}
+
+}  // namespace omnidb_binding

@@ -1,0 +1,36 @@
+// omnidb::Resolver on Node's libuv loop: uv_getaddrinfo in the thread pool, so a probe
+// never blocks the JS thread on DNS (libpq and hiredis would, given a host name).
+//
+// Each request is a heap block freed only in its callback, which libuv always calls,
+// cancelled or not. A cancelled request's answer is dropped. An async env cleanup hook
+// per request makes a terminating worker cancel it and wait for that callback.
+#pragma once
+
+#include <node_api.h>
+#include <uv.h>
+
+#include "../src/probe_io.h"
+
+namespace omnidb_binding {
+
+class UvResolver : public omnidb::Resolver {
+ public:
+  explicit UvResolver(napi_env env);
+  ~UvResolver() override { Cancel(); }
+  UvResolver(const UvResolver&) = delete;
+  UvResolver& operator=(const UvResolver&) = delete;
+
+  void Resolve(const std::string& host, Done done) override;
+  void Cancel() override;
+
+ private:
+  struct Request;
+  static void OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res);
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg);
+
+  napi_env env_;
+  uv_loop_t* loop_ = nullptr;
+  Request* pending_ = nullptr;
+};
+
+}  // namespace omnidb_binding

@@ -1,0 +1,585 @@
+'use strict';
+// Native health probes: PostgreSQL (libpq) and Redis (hiredis) checks that run on
+// Node's own libuv loop, need no JS client and never block the JS thread.
+//
+//   healthCheck: { checks: {
+//     primary: probes.postgres(process.env.PRIMARY_URL, { role: 'primary' }),
+//     cache: probes.redis(process.env.REDIS_URL, { degradedAfter: '50ms' }),
+//   } }
+//
+// Each probe is a health-check function `(client, { signal, name, attempt, timeout? })`
+// resolving to `{ status, latencyMs, role?, lagMs?, error? }`. Everything the user gives
+// is checked here, once, at the call (ConfigError naming the value, never a password);
+// the addon receives one plain object with every default filled in.
+const native = require('./native');
+const { ConfigError, OmniDbError } = require('./errors');
+const { parseDuration, describe, closest } = require('./options');
+
+/** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
+const PROBE = Symbol.for('omnidb.probe');
+
+const DEFAULT_TIMEOUT = 5000;
+const COMMON_OPTIONS = ['timeout', 'degradedAfter', 'role', 'maxLag', 'persistent', 'detectRole'];
+const PG_OPTIONS = [...COMMON_OPTIONS, 'query'];
+const REDIS_OPTIONS = COMMON_OPTIONS;
+
+// libpq keywords a target may carry besides host/hostaddr/port/user/password/dbname
+// (PostgreSQL 15). `replication` is left out on purpose: a walsender cannot run a query.
+const PG_KEYWORDS = new Set([
+  'passfile', 'channel_binding', 'connect_timeout', 'client_encoding', 'options', 'application_name',
+  'fallback_application_name', 'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count',
+  'tcp_user_timeout', 'gssencmode', 'sslmode', 'requiressl', 'sslcompression', 'sslcert', 'sslkey',
+  'sslpassword', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni', 'requirepeer', 'ssl_min_protocol_version',
+  'ssl_max_protocol_version', 'krbsrvname', 'gsslib', 'service', 'target_session_attrs',
+]);
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const PG_TARGET_KEYS = ['host', 'hostaddr', 'port', 'user', 'username', 'password', 'database', 'dbname',
+  'ssl', 'socketPath', 'connectionString', ...PG_KEYWORDS];
+const REDIS_TARGET_KEYS = ['host', 'port', 'path', 'socketPath', 'username', 'password', 'db', 'database', 'url', 'tls'];
+
+const ROLES = { any: 0, primary: 1, master: 1, replica: 2, standby: 2, slave: 2 };
+
+// ------------------------------------------------------------------ small checks
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A target string with any password in it masked, for messages. */
+function mask(text) {
+  return String(text)
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@')
+    .replace(/(password\s*=\s*)('(?:\\.|[^'\\])*'|\S+)/gi, '$1***')
+    .replace(/([?&]password=)[^&]*/gi, '$1***');
+}
+
+function bad(where, what, value) {
+  return new ConfigError(`Invalid ${where}: expected ${what} but received ${describe(value)}`);
+}
+
+function text(value, where, { allowEmpty = false } = {}) {
+  if (typeof value !== 'string' || (!allowEmpty && value === '') || value.includes('\0')) {
+    throw bad(where, allowEmpty ? 'a string' : 'a non-empty string', value);
+  }
+  return value;
+}
+
+function secret(value, where) {
+  if (typeof value !== 'string' || value.includes('\0')) {
+    throw new ConfigError(`Invalid ${where}: expected a string but received ${typeof value === 'string' ? 'a string with a NUL character' : describe(value)}`);
+  }
+  return value;
+}
+
+function hostName(value, where) {
+  if (typeof value !== 'string' || value === '' || /[\s,\0]/.test(value)) {
+    throw bad(where, 'a host name, an IP address or a socket directory (one host: make one probe per server)', value);
+  }
+  return value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+}
+
+function port(value, where) {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw bad(where, 'a port number from 1 to 65535', value);
+  }
+  return n;
+}
+
+function checkKeys(object, where, known) {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key) || object[key] === undefined) continue;
+    const guess = closest(key, known);
+    throw new ConfigError(`Unknown option "${key}" in ${where}` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
+  }
+}
+
+function decode(value, where) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ConfigError(`Invalid ${where}: malformed percent-encoding`);
+  }
+}
+
+// ------------------------------------------------------------------ PostgreSQL targets
+
+/** libpq's `key=value key='quoted value'` form, as a plain object. */
+function parseConninfo(str, where) {
+  const out = {};
+  let i = 0;
+  const n = str.length;
+  const space = (c) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  while (i < n) {
+    while (i < n && space(str[i])) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && /[A-Za-z0-9_]/.test(str[i])) i++;
+    const key = str.slice(start, i);
+    while (i < n && space(str[i])) i++;
+    if (key === '' || str[i] !== '=') {
+      throw new ConfigError(`Invalid ${where}: malformed conninfo string near "${mask(str.slice(start, start + 20))}" ` +
+        "(expected key=value pairs such as \"host=db port=5432 dbname=app\", or a postgres:// URL)");
+    }
+    i++;
+    while (i < n && space(str[i])) i++;
+    let value = '';
+    if (str[i] === "'") {
+      i++;
+      for (;;) {
+        if (i >= n) throw new ConfigError(`Invalid ${where}: unterminated quoted value for "${key}"`);
+        if (str[i] === '\\' && i + 1 < n) {
+          value += str[i + 1];
+          i += 2;
+        } else if (str[i] === "'") {
+          i++;
+          break;
+        } else {
+          value += str[i++];
+        }
+      }
+    } else {
+      while (i < n && !space(str[i])) {
+        if (str[i] === '\\' && i + 1 < n) i++;
+        value += str[i++];
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** A postgres:// URL as libpq keywords. */
+function parsePgUrl(str, where) {
+  const authority = str.replace(/^[a-z]+:\/\//i, '').split(/[/?]/)[0];
+  if (authority.includes(',')) {
+    throw new ConfigError(`Invalid ${where}: the URL "${mask(str)}" names several hosts; a probe checks one server, make one probe per host`);
+  }
+  let url;
+  try {
+    url = new URL(str);
+  } catch {
+    throw new ConfigError(`Invalid ${where}: "${mask(str)}" is not a valid postgres:// URL`);
+  }
+  const out = {};
+  if (url.hostname) out.host = decode(url.hostname, where);
+  if (url.port) out.port = url.port;
+  if (url.username) out.user = decode(url.username, where);
+  if (url.password) out.password = decode(url.password, where);
+  const db = url.pathname.replace(/^\//, '');
+  if (db) out.dbname = decode(db, where);
+  for (const [key, value] of url.searchParams) {
+    // node-postgres' URL spellings: ssl=true, sslmode=no-verify.
+    if (key === 'ssl') out.ssl = value === 'true' || value === '1';
+    else if (key === 'sslmode' && value === 'no-verify') out.sslmode = 'require';
+    else out[key] = value;
+  }
+  return out;
+}
+
+// Field by field into the one plain object the addon reads.
+function pgConfigFrom(fields, where) {
+  const keys = Object.keys(fields);
+  for (const key of keys) {
+    if (fields[key] === undefined) continue;
+    if (!PG_TARGET_KEYS.includes(key)) {
+      if (key === 'replication') throw new ConfigError(`Invalid ${where}: "replication" connections cannot run a probe query`);
+      const guess = closest(key, PG_TARGET_KEYS);
+      throw new ConfigError(`Unknown option "${key}" in ${where}` + (guess ? `. Did you mean "${guess}"?` : ''));
+    }
+  }
+  const config = { kind: 'postgres', host: '', hostaddr: '', port: '', user: '', password: '', database: '', params: [] };
+  const socket = fields.socketPath !== undefined ? text(fields.socketPath, `${where}.socketPath`) : undefined;
+  if (fields.host !== undefined && fields.host !== '') config.host = hostName(fields.host, `${where}.host`);
+  if (socket !== undefined) {
+    // A socket directory, or the socket file itself (/dir/.s.PGSQL.5432).
+    const m = /^(.*)\/\.s\.PGSQL\.(\d+)$/.exec(socket);
+    config.host = m ? m[1] || '/' : socket;
+    if (m && fields.port === undefined) config.port = m[2];
+    if (!config.host.startsWith('/')) throw bad(`${where}.socketPath`, 'an absolute path', socket);
+  }
+  if (fields.hostaddr !== undefined && fields.hostaddr !== '') config.hostaddr = hostName(fields.hostaddr, `${where}.hostaddr`);
+  if (fields.port !== undefined && fields.port !== '') config.port = String(port(fields.port, `${where}.port`));
+  const user = fields.user !== undefined ? fields.user : fields.username;
+  if (user !== undefined && user !== null) config.user = text(user, `${where}.user`, { allowEmpty: true });
+  if (fields.password !== undefined && fields.password !== null) {
+    if (typeof fields.password === 'function') {
+      throw new ConfigError(`Invalid ${where}.password: a password function is not supported by native probes; pass the password itself`);
+    }
+    config.password = secret(fields.password, `${where}.password`);
+  }
+  const db = fields.database !== undefined ? fields.database : fields.dbname;
+  if (db !== undefined && db !== null) config.database = text(db, `${where}.database`, { allowEmpty: true });
+  let sslmode = null;
+  if (fields.ssl !== undefined && fields.ssl !== null) sslmode = sslModeFromPgSsl(fields.ssl, `${where}.ssl`);
+  for (const key of keys) {
+    if (!PG_KEYWORDS.has(key) || fields[key] === undefined || fields[key] === null) continue;
+    const value = typeof fields[key] === 'number' ? String(fields[key]) : fields[key];
+    text(value, `${where}.${key}`, { allowEmpty: true });
+    if (key === 'sslmode') {
+      if (!SSL_MODES.includes(value)) throw bad(`${where}.sslmode`, `one of ${SSL_MODES.join(', ')}`, value);
+      sslmode = value;
+      continue;
+    }
+    config.params.push([key, value]);
+  }
+  if (sslmode !== null) config.params.push(['sslmode', sslmode]);
+  return config;
+}
+
+// node-postgres' `ssl` option as a libpq sslmode: `false` disables TLS,
+// `{ rejectUnauthorized: false }` encrypts without checking the certificate, anything
+// else verifies it (libpq reads the CA from sslrootcert, default ~/.postgresql/root.crt).
+function sslModeFromPgSsl(ssl, where) {
+  if (ssl === false) return 'disable';
+  if (ssl === true) return 'verify-full';
+  if (typeof ssl === 'object') {
+    for (const k of ['ca', 'cert', 'key']) {
+      if (ssl[k] !== undefined) {
+        throw new ConfigError(`Invalid ${where}.${k}: native probes read certificates from files; ` +
+          `pass sslrootcert / sslcert / sslkey paths instead`);
+      }
+    }
+    return ssl.rejectUnauthorized === false ? 'require' : 'verify-full';
+  }
+  throw bad(where, 'a boolean or an object such as { rejectUnauthorized: false }', ssl);
+}
+
+function pgFields(target, where) {
+  if (typeof target === 'string') {
+    if (/^postgres(ql)?:\/\//i.test(target)) return parsePgUrl(target, where);
+    if (target.includes('=')) return parseConninfo(target, where);
+    throw new ConfigError(`Invalid ${where}: expected a postgres:// URL, a conninfo string ("host=... port=...") ` +
+      `or an options object but received ${describe(mask(target))}`);
+  }
+  if (isPlainObject(target)) {
+    if (target.connectionString === undefined) return target;
+    // node-postgres semantics: the connection string overrides the fields.
+    const { connectionString, ...rest } = target;
+    return { ...rest, ...pgFields(text(connectionString, `${where}.connectionString`), `${where}.connectionString`) };
+  }
+  throw bad(where, 'a postgres:// URL, a conninfo string or an options object { host, port, user, password, database }', target);
+}
+
+function describePg(config) {
+  const user = config.user ? `${encodeURIComponent(config.user)}@` : '';
+  const host = config.host.startsWith('/') ? encodeURIComponent(config.host)
+    : config.host.includes(':') ? `[${config.host}]` : (config.host || config.hostaddr);
+  return `postgres://${user}${host}${config.port ? `:${config.port}` : ''}/${encodeURIComponent(config.database)}`;
+}
+
+// ------------------------------------------------------------------ Redis targets
+
+function redisFieldsFromUrl(str, where) {
+  if (str.startsWith('/')) return { path: str };
+  let url;
+  try {
+    url = new URL(str);
+  } catch {
+    throw new ConfigError(`Invalid ${where}: "${mask(str)}" is not a valid redis:// URL`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme === 'rediss') {
+    throw new ConfigError(`Invalid ${where}: TLS (rediss://) is not supported by native Redis probes (hiredis 0.14 has no TLS)`);
+  }
+  const out = {};
+  if (scheme === 'unix' || scheme === 'redis+unix') {
+    out.path = decode(url.pathname, where);
+  } else if (scheme === 'redis') {
+    if (url.hostname) out.host = decode(url.hostname, where);
+    if (url.port) out.port = url.port;
+    const db = url.pathname.replace(/^\//, '');
+    if (db) out.db = db;
+  } else {
+    throw new ConfigError(`Invalid ${where}: expected a redis:// or unix:// URL but received "${mask(str)}"`);
+  }
+  if (url.username) out.username = decode(url.username, where);
+  if (url.password) out.password = decode(url.password, where);
+  for (const [key, value] of url.searchParams) {
+    if (key === 'db' || key === 'password' || key === 'username') out[key] = value;
+  }
+  return out;
+}
+
+function redisFields(target, where) {
+  if (typeof target === 'string') return redisFieldsFromUrl(target, where);
+  if (isPlainObject(target)) {
+    if (target.url === undefined) return target;
+    const { url, ...rest } = target;
+    return { ...redisFieldsFromUrl(text(url, `${where}.url`), `${where}.url`), ...rest };
+  }
+  throw bad(where, 'a redis:// URL or an options object { host, port, username, password, db }', target);
+}
+
+function redisConfigFrom(fields, where) {
+  checkKeys(fields, where, REDIS_TARGET_KEYS);
+  if (fields.tls !== undefined && fields.tls !== null && fields.tls !== false) {
+    throw new ConfigError(`Invalid ${where}.tls: TLS is not supported by native Redis probes (hiredis 0.14 has no TLS)`);
+  }
+  const config = { kind: 'redis', host: '127.0.0.1', port: 6379, path: '', username: '', password: '', db: 0 };
+  const path = fields.path !== undefined ? fields.path : fields.socketPath;
+  if (path !== undefined && path !== null) {
+    config.path = text(path, `${where}.path`);
+    if (!config.path.startsWith('/')) throw bad(`${where}.path`, 'an absolute socket path', path);
+  }
+  if (fields.host !== undefined && fields.host !== null) config.host = hostName(fields.host, `${where}.host`);
+  if (fields.port !== undefined && fields.port !== null) config.port = port(fields.port, `${where}.port`);
+  if (fields.username !== undefined && fields.username !== null) config.username = text(fields.username, `${where}.username`, { allowEmpty: true });
+  if (fields.password !== undefined && fields.password !== null) config.password = secret(fields.password, `${where}.password`);
+  if (config.username !== '' && config.password === '') {
+    throw new ConfigError(`Invalid ${where}: username "${config.username}" needs a password (Redis AUTH takes both)`);
+  }
+  const db = fields.db !== undefined ? fields.db : fields.database;
+  if (db !== undefined && db !== null) {
+    const n = typeof db === 'string' && /^\d+$/.test(db) ? Number(db) : db;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+      throw bad(`${where}.db`, 'a database number >= 0', db);
+    }
+    config.db = n;
+  }
+  return config;
+}
+
+function describeRedis(config) {
+  const user = config.username ? `${encodeURIComponent(config.username)}@` : '';
+  if (config.path) return `unix://${user}${config.path}${config.db ? `?db=${config.db}` : ''}`;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `redis://${user}${host}:${config.port}${config.db ? `/${config.db}` : ''}`;
+}
+
+// ------------------------------------------------------------------ options
+
+function probeOptions(options, where, known, config) {
+  if (options === undefined) options = {};
+  if (!isPlainObject(options)) throw bad(where, 'an object', options);
+  checkKeys(options, where, known);
+  const duration = (key) => (options[key] === undefined ? -1 : parseDuration(options[key], `${where}.${key}`));
+  const flag = (key, fallback) => {
+    if (options[key] === undefined) return fallback;
+    if (typeof options[key] !== 'boolean') throw bad(`${where}.${key}`, 'a boolean', options[key]);
+    return options[key];
+  };
+  const role = options.role === undefined ? 'any' : options.role;
+  if (!Object.prototype.hasOwnProperty.call(ROLES, role)) {
+    throw bad(`${where}.role`, "'primary' (a connection that must accept writes), 'replica' or 'any'", options.role);
+  }
+  config.timeout = options.timeout === undefined ? 0 : parseDuration(options.timeout, `${where}.timeout`);
+  config.degradedAfter = duration('degradedAfter');
+  config.maxLag = duration('maxLag');
+  config.requiredRole = ROLES[role];
+  config.persistent = flag('persistent', true);
+  config.detectRole = flag('detectRole', true);
+  if (!config.detectRole && (config.requiredRole !== 0 || config.maxLag >= 0)) {
+    throw new ConfigError(`Invalid ${where}: role and maxLag need role detection; remove detectRole: false`);
+  }
+  if (known.includes('query')) {
+    config.query = options.query === undefined ? 'SELECT 1' : text(options.query, `${where}.query`);
+  }
+  return config;
+}
+
+function requireSupport(kind) {
+  const support = native.probeSupport;
+  if (support === undefined || typeof native.NativeProbe !== 'function') {
+    throw new OmniDbError('Native probes are missing from the built addon: rebuild it with `npm run build`.',
+      'OMNIDB_PROBE_UNAVAILABLE');
+  }
+  if (!support[kind]) {
+    const [lib, pkg] = kind === 'postgres' ? ['libpq', 'libpq-dev'] : ['hiredis', 'libhiredis-dev'];
+    throw new OmniDbError(`probes.${kind}() needs ${lib}, and the addon was built without it: ` +
+      `install ${pkg} (apt-get install -y ${pkg}; scripts/bootstrap.sh installs it) and rebuild with \`npm run build\`.`,
+    'OMNIDB_PROBE_UNAVAILABLE');
+  }
+}
+
+// ------------------------------------------------------------------ the check function
+
+function makeCheck(config, description) {
+  const { NativeProbe } = native;
+  const { timeout: fixedTimeout, ...nativeConfig } = config;
+  let probe = null;
+  let round = null; // the round in flight: { promise, waiters }
+
+  function settle(entry) {
+    if (round === entry) round = null;
+  }
+
+  /**
+   * Runs one probe round natively; resolves to `{ status, latencyMs, role?, lagMs?, error? }`.
+   * Rejects only with `signal.reason` when the signal aborts (the native round is cancelled).
+   */
+  function check(_client, ctx) {
+    const signal = ctx !== undefined && ctx !== null ? ctx.signal : undefined;
+    if (signal !== undefined && signal !== null && signal.aborted) return Promise.reject(signal.reason);
+    let entry = round;
+    if (entry === null) {
+      if (probe === null) probe = new NativeProbe(nativeConfig);
+      const ms = fixedTimeout > 0 ? fixedTimeout
+        : (ctx && typeof ctx.timeout === 'number' && ctx.timeout > 0 ? ctx.timeout : DEFAULT_TIMEOUT);
+      // Concurrent callers share the round: they ask the same server the same question.
+      entry = { promise: probe.check(ms), waiters: 0 };
+      round = entry;
+      entry.promise.then(() => settle(entry));
+    }
+    if (signal === undefined || signal === null) return entry.promise;
+    entry.waiters++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        // The last waiter to give up cancels the native round (connection dropped).
+        if (--entry.waiters === 0 && round === entry) {
+          round = null;
+          probe.cancel();
+        }
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry.promise.then((result) => {
+        signal.removeEventListener('abort', onAbort);
+        entry.waiters--;
+        resolve(result);
+      });
+    });
+  }
+
+  /** Closes the probe's kept connection (a round in flight resolves unhealthy, 'closed'). */
+  check.close = () => {
+    if (probe !== null) probe.close();
+    round = null;
+  };
+  Object.defineProperty(check, 'description', { value: description, enumerable: true });
+  Object.defineProperty(check, PROBE, { value: config.kind });
+  return check;
+}
+
+// ------------------------------------------------------------------ public
+
+/**
+ * A native PostgreSQL health check for `healthCheck.checks`.
+ * @param {string|object} target postgres:// URL, conninfo string, or { host, port, user, password, database, ssl, sslmode, socketPath, ... }
+ * @param {object} [options] { query, timeout, degradedAfter, role, maxLag, persistent, detectRole }
+ */
+function postgres(target, options) {
+  requireSupport('postgres');
+  const config = pgConfigFrom(pgFields(target, 'probes.postgres() target'), 'probes.postgres() target');
+  probeOptions(options, 'probes.postgres() options', PG_OPTIONS, config);
+  return makeCheck(config, describePg(config));
+}
+
+/**
+ * A native Redis health check (PING, ROLE) for `healthCheck.checks`.
+ * @param {string|object} target redis:// or unix:// URL, or { host, port, path, username, password, db }
+ * @param {object} [options] { timeout, degradedAfter, role, maxLag, persistent, detectRole }
+ */
+function redis(target, options) {
+  requireSupport('redis');
+  const config = redisConfigFrom(redisFields(target, 'probes.redis() target'), 'probes.redis() target');
+  probeOptions(options, 'probes.redis() options', REDIS_OPTIONS, config);
+  return makeCheck(config, describeRedis(config));
+}
+
+// ------------------------------------------------------------------ from a client
+
+function kindOf(client) {
+  if (client === null || typeof client !== 'object') return null;
+  if (client.connectionParameters !== null && typeof client.connectionParameters === 'object' &&
+      typeof client.query === 'function') return 'pg-client';
+  if (client.options !== null && typeof client.options === 'object' && typeof client.totalCount === 'number' &&
+      typeof client.query === 'function') return 'pg-pool';
+  if (client.isCluster === true) return 'ioredis-cluster';
+  if (client.isCluster === false && client.options !== null && typeof client.options === 'object') return 'ioredis';
+  if (client.options !== null && typeof client.options === 'object' && typeof client.sendCommand === 'function' &&
+      typeof client.isOpen === 'boolean') return 'node-redis';
+  return null;
+}
+
+function pgFieldsFromParameters(cp) {
+  const fields = { host: cp.host, port: cp.port, user: cp.user, password: cp.password, database: cp.database };
+  if (cp.ssl !== undefined && cp.ssl !== null) fields.ssl = cp.ssl;
+  if (typeof cp.application_name === 'string' && cp.application_name) fields.application_name = cp.application_name;
+  if (typeof cp.options === 'string' && cp.options) fields.options = cp.options;
+  return fields;
+}
+
+function pgFieldsFromPool(pool, where) {
+  // pg's own Client class applies pg's defaults and PG* environment variables exactly.
+  if (typeof pool.Client === 'function') {
+    try {
+      const cp = new pool.Client(pool.options).connectionParameters;
+      if (cp && typeof cp === 'object') return pgFieldsFromParameters(cp);
+    } catch {
+      // fall through: read the options as given
+    }
+  }
+  const o = pool.options;
+  const fields = o.connectionString !== undefined ? pgFields(text(o.connectionString, `${where}.options.connectionString`), where) : {};
+  for (const key of ['host', 'port', 'user', 'password', 'database', 'ssl']) {
+    if (o[key] !== undefined && fields[key] === undefined) fields[key] = o[key];
+  }
+  if (fields.host === undefined) fields.host = 'localhost';
+  return fields;
+}
+
+function redisFieldsFromOptions(o, kind, where) {
+  if (kind === 'ioredis') {
+    if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
+      throw new ConfigError(`Invalid ${where}: an ioredis client behind Sentinel is not supported by probes.fromClient(); ` +
+        'probe the servers with probes.redis(url)');
+    }
+    return { host: o.host, port: o.port, path: o.path || undefined, username: o.username || undefined,
+      password: o.password || undefined, db: o.db, tls: o.tls };
+  }
+  // node-redis: { url, socket: { host, port, path, tls }, username, password, database }
+  const fields = o.url !== undefined ? redisFieldsFromUrl(text(o.url, `${where}.options.url`), where) : {};
+  const s = o.socket || {};
+  if (s.host !== undefined) fields.host = s.host;
+  if (s.port !== undefined) fields.port = s.port;
+  if (s.path !== undefined) fields.path = s.path;
+  if (s.tls) fields.tls = s.tls;
+  if (o.username !== undefined) fields.username = o.username;
+  if (o.password !== undefined) fields.password = o.password;
+  if (o.database !== undefined) fields.db = o.database;
+  return fields;
+}
+
+function probeFromClient(client, options, where) {
+  const kind = kindOf(client);
+  if (kind === null) {
+    throw new ConfigError(`Invalid ${where}: expected a pg Pool or Client, an ioredis client or a node-redis client ` +
+      `but received ${describe(client)}`);
+  }
+  if (kind === 'ioredis-cluster') {
+    throw new ConfigError(`Invalid ${where}: an ioredis Cluster has many servers; probe each with probes.redis(url)`);
+  }
+  if (kind === 'pg-client' || kind === 'pg-pool') {
+    requireSupport('postgres');
+    const fields = kind === 'pg-client' ? pgFieldsFromParameters(client.connectionParameters) : pgFieldsFromPool(client, where);
+    const config = pgConfigFrom(fields, `${where} (its connection options)`);
+    probeOptions(options, `${where} options`, PG_OPTIONS, config);
+    return makeCheck(config, describePg(config));
+  }
+  requireSupport('redis');
+  const config = redisConfigFrom(redisFieldsFromOptions(client.options, kind, where), `${where} (its connection options)`);
+  probeOptions(options, `${where} options`, REDIS_OPTIONS, config);
+  return makeCheck(config, describeRedis(config));
+}
+
+/**
+ * A native probe for the server a `pg` Pool/Client, `ioredis` or node-redis client
+ * talks to, from the client's own options. Throws ConfigError for anything else.
+ */
+function fromClient(client, options) {
+  return probeFromClient(client, options, 'probes.fromClient() client');
+}
+
+/** For healthCheck.checks: 'auto': a probe when the client is recognised, else null. */
+function autoProbe(client, name, timeout) {
+  if (kindOf(client) === null) return null;
+  return probeFromClient(client, { timeout }, `healthCheck.checks 'auto' for connection "${name}"`);
+}
+
+const probes = { postgres, redis, fromClient };
+
+module.exports = { probes, autoProbe, PROBE };
