@@ -9,9 +9,15 @@ describe("require('..')", () => {
   test('exposes the public API', () => {
     expect(Object.keys(omnidb)).toEqual(expect.arrayContaining([
       'CircuitOpenError', 'ConfigError', 'ManualClock', 'OmniDbError', 'Orchestrator',
-      'TimeoutError', 'UnknownConnectionError', 'defaultIsFailure', 'parseDuration',
+      'TimeoutError', 'UnknownConnectionError', 'defaultIsFailure', 'isConnectionError', 'parseDuration', 'probes',
     ]));
-    for (const value of Object.values(omnidb)) expect(typeof value).toBe('function');
+    for (const [key, value] of Object.entries(omnidb)) {
+      if (key === 'probes') {
+        expect(Object.values(value).every((f) => typeof f === 'function')).toBe(true);
+      } else {
+        expect(typeof value).toBe('function');
+      }
+    }
   });
 
   test('is the same module as lib/index.js (the package main)', () => {
