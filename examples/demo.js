@@ -95,7 +95,12 @@ async function main() {
     const recovered = new Promise((resolve) => db.once('recovery', () => resolve(at())));
     line(restartAt, 'CHAOS', 'primary restarting');
     await cluster.restartPrimary();
-    const recoveryAt = await Promise.race([recovered, sleep(20000).then(() => null)]);
+    let giveUp;
+    const recoveryAt = await Promise.race([
+      recovered,
+      new Promise((resolve) => { giveUp = setTimeout(resolve, 20000, null); }),
+    ]);
+    clearTimeout(giveUp);
     await sleep(1000);
     running = false;
     await load;
