@@ -37,6 +37,10 @@ void LoopTimer::Arm(int64_t delay_ms, bool keep_alive) {
                  0);
 }
 
+void LoopTimer::Stop() {
+  if (block_ != nullptr) uv_timer_stop(&block_->handle);
+}
+
 void LoopTimer::Close() {
   Block* block = block_;
   if (block == nullptr) return;

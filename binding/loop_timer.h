@@ -29,6 +29,9 @@ class LoopTimer {
   // `keep_alive`: whether this timer alone keeps the process running. Monitoring
   // does, like a setInterval; a circuit reset pending after disconnect does not.
   void Arm(int64_t delay_ms, bool keep_alive);
+  // Cancels a pending callback; the handle stays open for the next Arm() (no allocation,
+  // no cleanup hook churn for a timer re-armed often, like a probe's timeout).
+  void Stop();
   // Releases the handle; a later Arm() opens a new one.
   void Close();
   bool open() const { return block_ != nullptr; }

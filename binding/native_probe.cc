@@ -71,33 +71,9 @@ omnidb::RedisProbeConfig ReadRedis(const Napi::Object& o) {
   return c;
 }
 
-const char* StatusName(omnidb::ProbeStatus s) {
-  switch (s) {
-    case omnidb::ProbeStatus::kHealthy: return "healthy";
-    case omnidb::ProbeStatus::kDegraded: return "degraded";
-    default: return "unhealthy";
-  }
-}
-
-const char* RoleName(omnidb::ProbeRole r) {
-  switch (r) {
-    case omnidb::ProbeRole::kPrimary: return "primary";
-    case omnidb::ProbeRole::kStandby: return "standby";
-    case omnidb::ProbeRole::kMaster: return "master";
-    case omnidb::ProbeRole::kReplica: return "replica";
-    default: return nullptr;
-  }
-}
-
-Napi::Object ToJs(Napi::Env env, const omnidb::ProbeResult& r) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("status", StatusName(r.status));
-  out.Set("latencyMs", r.latency_ms);
-  if (const char* role = RoleName(r.role)) out.Set("role", role);
-  if (r.lag_kind == 1) out.Set("lagMs", r.lag_ms);
-  if (r.lag_kind == 2) out.Set("lagMs", env.Null());
-  if (!r.error.empty()) out.Set("error", r.error);
-  return out;
+// The layout lib/probes.js decodes.
+double Code(const omnidb::ProbeResult& r) {
+  return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) | (r.lag_kind << 5));
 }
 
 }  // namespace
@@ -134,8 +110,17 @@ NativeProbe::NativeProbe(const Napi::CallbackInfo& info)
       timer_(info.Env(), &NativeProbe::OnTimer, this) {
   Napi::Env env = info.Env();
   Napi::Object config = info[0].As<Napi::Object>();
+  Napi::Float64Array view = info[1].As<Napi::Float64Array>();
+  if (view.ElementLength() < 3) throw Napi::RangeError::New(env, "NativeProbe: result array too small");
+  view_ = Napi::Persistent(view);
+  slots_ = view.Data();
   const std::string kind = Str(config, "kind");
-  auto on_result = [this](const omnidb::ProbeResult& r) { result_ = r; };
+  // Inside one of our entry points the result waits until the core has returned; a result
+  // reached from elsewhere (the resolver's callback) is delivered at once, from the loop.
+  auto on_result = [this](const omnidb::ProbeResult& r) {
+    result_ = r;
+    if (!in_entry_ && deferred_.has_value()) Deliver(true);
+  };
   watcher_.SetKeepAlive(false);
   if (kind == "postgres") {
     probe_ = std::make_unique<omnidb::PgProbe>(ReadPg(config), &watcher_, &resolver_, on_result);
@@ -153,6 +138,7 @@ NativeProbe::~NativeProbe() {
   timer_.Close();
 }
 
+
 Napi::Value NativeProbe::Check(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (deferred_.has_value()) {
@@ -165,13 +151,15 @@ Napi::Value NativeProbe::Check(const Napi::CallbackInfo& info) {
   Ref();  // held until the round settles
   watcher_.SetKeepAlive(true);
   if (timeout_ms_ > 0) timer_.Arm(timeout_ms_, true);
+  in_entry_ = true;
   probe_->Check();
+  in_entry_ = false;
   if (result_.has_value()) Deliver(false);  // e.g. refused at once on loopback
   return promise;
 }
 
 Napi::Value NativeProbe::Cancel(const Napi::CallbackInfo& info) {
-  probe_->Abort();
+  probe_->Abort();  // no result: Abort never reports
   if (deferred_.has_value()) Abandon("aborted", false);
   return info.Env().Undefined();
 }
@@ -189,14 +177,18 @@ Napi::Value NativeProbe::Busy(const Napi::CallbackInfo& info) {
 
 void NativeProbe::OnIo(void* raw, int events) {
   auto* self = static_cast<NativeProbe*>(raw);
+  self->in_entry_ = true;
   self->probe_->OnIo(events);
+  self->in_entry_ = false;
   if (self->result_.has_value() && self->deferred_.has_value()) self->Deliver(true);
 }
 
 void NativeProbe::OnTimer(void* raw) {
   auto* self = static_cast<NativeProbe*>(raw);
   if (!self->deferred_.has_value()) return;
+  self->in_entry_ = true;
   self->probe_->Timeout(self->timeout_ms_);
+  self->in_entry_ = false;
   if (self->result_.has_value()) self->Deliver(true);
 }
 
@@ -218,17 +210,20 @@ void NativeProbe::Abandon(const char* why, bool from_loop) {
 }
 
 void NativeProbe::Deliver(bool from_loop) {
-  timer_.Close();
+  timer_.Stop();
   watcher_.SetKeepAlive(false);
   omnidb::ProbeResult result = std::move(*result_);
   result_.reset();
   Napi::Promise::Deferred deferred = std::move(*deferred_);
   deferred_.reset();
   if (torn_down_) return;
+  slots_[0] = result.latency_ms;
+  slots_[1] = result.lag_ms;
+  slots_[2] = Code(result);
   Napi::Env env = Env();
   if (!from_loop) {
     Unref();
-    deferred.Resolve(ToJs(env, result));
+    deferred.Resolve(result.error.empty() ? env.Undefined() : Napi::String::New(env, result.error));
     return;
   }
   // From a libuv callback: nothing above us catches. A failing N-API call here means the
@@ -237,7 +232,7 @@ void NativeProbe::Deliver(bool from_loop) {
     Napi::HandleScope scope(env);
     Unref();
     Napi::CallbackScope callback_scope(env, *async_context_);  // runs the promise reactions on close
-    deferred.Resolve(ToJs(env, result));
+    deferred.Resolve(result.error.empty() ? env.Undefined() : Napi::String::New(env, result.error));
   } catch (const Napi::Error&) {
   }
 }

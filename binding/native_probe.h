@@ -1,15 +1,22 @@
 // The JS face of a health probe (omnidb::PgProbe / omnidb::RedisProbe): translation only.
 //
-//   new NativeProbe(config)         config: one plain object, validated and defaulted in JS
-//   probe.check(timeoutMs) -> Promise<{ status, latencyMs, role?, lagMs?, error? }>
-//   probe.cancel()                  abandons the round in flight (its promise resolves
+//   new NativeProbe(config, result: Float64Array(3))
+//                                   config: one plain object, validated and defaulted in JS
+//   probe.check(timeoutMs) -> Promise<undefined | string>
+//                                   settles when the round does; the result is in `result`:
+//                                   [latencyMs, lagMs, code], code = status | role << 2 |
+//                                   lagKind << 5 (probe_io.h); the promise value is the
+//                                   error text, if any. lib/probes.js turns it into an object.
+//   probe.cancel()                  abandons the round in flight (its promise settles
 //                                   unhealthy, 'aborted'; JS has already moved on)
 //   probe.close()                   drops the connection; a later check() opens a new one
 //
-// The timeout is a LoopTimer. While a round is in flight the object holds a reference
-// to itself (a dropped probe function cannot strand its promise) and its handles keep
-// the loop alive; between rounds they do not. The promise is resolved from libuv
-// callbacks inside a callback scope, so its reactions run at once.
+// Numbers go through a JS-owned typed array (as the orchestrator's state table does): an
+// object built here costs more than the rest of a round's JS. The timeout is a LoopTimer,
+// stopped (not closed) between rounds. While a round is in flight the object holds a
+// reference to itself (a dropped probe function cannot strand its promise) and its
+// handles keep the loop alive; between rounds they do not. The promise is resolved from
+// libuv callbacks inside a callback scope, so its reactions run at once.
 #pragma once
 
 #include <napi.h>
@@ -54,8 +61,11 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
   std::unique_ptr<Napi::AsyncContext> async_context_;
   std::optional<Napi::Promise::Deferred> deferred_;
   std::optional<omnidb::ProbeResult> result_;
+  Napi::Reference<Napi::Float64Array> view_;
+  double* slots_ = nullptr;  // view_'s memory: [latencyMs, lagMs, code]
   int64_t timeout_ms_ = 0;
   bool torn_down_ = false;
+  bool in_entry_ = false;  // the core is running on our stack: deliver after it returns
 };
 
 }  // namespace omnidb_binding

@@ -33,6 +33,9 @@ void UvResolver::Resolve(const std::string& host, Done done) {
   struct addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
+  // As Node's dns.lookup: no AAAA query on a host without IPv6 (some resolvers drop it,
+  // and glibc then waits out its timeout).
+  hints.ai_flags = AI_ADDRCONFIG;
   const int err = uv_getaddrinfo(loop_, &r->req, OnResolved, host.c_str(), nullptr, &hints);
   if (err != 0) {  // not even started (an invalid name): no callback will come
     Done fail = std::move(r->done);

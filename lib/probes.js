@@ -397,14 +397,89 @@ function requireSupport(kind) {
 
 // ------------------------------------------------------------------ the check function
 
+// The addon leaves a round's figures in a Float64Array: [latencyMs, lagMs, code], with
+// code = status | role << 2 | lagKind << 5 (src/probe_io.h); the promise value is the
+// error text, if any. Building the result here is cheaper than building it in C++.
+const STATUS_NAMES = ['healthy', 'degraded', 'unhealthy'];
+const ROLE_NAMES = [undefined, 'primary', 'standby', 'master', 'replica'];
+
+function decodeResult(view, error) {
+  const code = view[2];
+  const result = { status: STATUS_NAMES[code & 3], latencyMs: view[0] };
+  const role = ROLE_NAMES[(code >> 2) & 7];
+  if (role !== undefined) result.role = role;
+  const lagKind = code >> 5;
+  if (lagKind === 1) result.lagMs = view[1];
+  else if (lagKind === 2) result.lagMs = null;
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+// ---- pacing: at most STARTS_PER_TURN native rounds start per event-loop turn.
+// A round's first write wakes a server process; hundreds of them in one synchronous burst
+// (an orchestrator starts every check of a round at once) hold the loop for tens of ms
+// on a small machine, mostly in the kernel and the hypervisor rather than in our code.
+// Rounds over the budget wait for the next turn (a setImmediate), so the loop keeps
+// turning between slices; a round of hundreds still finishes within milliseconds.
+const STARTS_PER_TURN = 16;
+const pacer = { budget: STARTS_PER_TURN, queue: [], head: 0, immediate: null };
+
+function admitNow() {
+  if (pacer.head !== pacer.queue.length || pacer.budget === 0) return false;
+  pacer.budget--;
+  armTurn();
+  return true;
+}
+
+function enqueueStart(start) {
+  pacer.queue.push(start);
+  armTurn();
+  pacer.immediate.ref(); // queued work keeps the process alive; a mere budget reset does not
+}
+
+function armTurn() {
+  if (pacer.immediate !== null) return;
+  pacer.immediate = setImmediate(nextTurn);
+  pacer.immediate.unref();
+}
+
+function nextTurn() {
+  pacer.immediate = null;
+  pacer.budget = STARTS_PER_TURN;
+  const q = pacer.queue;
+  while (pacer.head < q.length && pacer.budget > 0) {
+    pacer.budget--;
+    const start = q[pacer.head];
+    q[pacer.head++] = undefined;
+    start();
+  }
+  if (pacer.head === q.length) {
+    q.length = 0;
+    pacer.head = 0;
+  }
+  if (pacer.budget < STARTS_PER_TURN) {
+    armTurn();
+    if (pacer.head < q.length) pacer.immediate.ref();
+  }
+}
+
+const CLOSED_RESULT = Object.freeze({ status: 'unhealthy', latencyMs: 0, error: 'closed' });
+
 function makeCheck(config, description) {
   const { NativeProbe } = native;
   const { timeout: fixedTimeout, ...nativeConfig } = config;
+  const view = new Float64Array(3);
   let probe = null;
-  let round = null; // the round in flight: { promise, waiters }
+  let round = null; // the round in flight: { promise, waiters, queued, resolve }
 
-  function settle(entry) {
-    if (round === entry) round = null;
+  // The round ends (and `view` may be written again) only after this first reaction.
+  function begin(entry) {
+    entry.queued = false;
+    if (probe === null) probe = new NativeProbe(nativeConfig, view);
+    return probe.check(entry.ms).then((error) => {
+      if (round === entry) round = null;
+      return decodeResult(view, error);
+    });
   }
 
   /**
@@ -416,13 +491,21 @@ function makeCheck(config, description) {
     if (signal !== undefined && signal !== null && signal.aborted) return Promise.reject(signal.reason);
     let entry = round;
     if (entry === null) {
-      if (probe === null) probe = new NativeProbe(nativeConfig);
       const ms = fixedTimeout > 0 ? fixedTimeout
         : (ctx && typeof ctx.timeout === 'number' && ctx.timeout > 0 ? ctx.timeout : DEFAULT_TIMEOUT);
       // Concurrent callers share the round: they ask the same server the same question.
-      entry = { promise: probe.check(ms), waiters: 0 };
+      entry = { promise: null, waiters: 0, queued: false, resolve: null, ms };
       round = entry;
-      entry.promise.then(() => settle(entry));
+      if (admitNow()) {
+        entry.promise = begin(entry);
+      } else {
+        const queued = entry;
+        queued.queued = true;
+        queued.promise = new Promise((resolve) => { queued.resolve = resolve; });
+        enqueueStart(() => {
+          if (queued.queued) queued.resolve(begin(queued));
+        });
+      }
     }
     if (signal === undefined || signal === null) return entry.promise;
     entry.waiters++;
@@ -431,7 +514,8 @@ function makeCheck(config, description) {
         // The last waiter to give up cancels the native round (connection dropped).
         if (--entry.waiters === 0 && round === entry) {
           round = null;
-          probe.cancel();
+          if (entry.queued) entry.queued = false; // never started
+          else probe.cancel();
         }
         reject(signal.reason);
       };
@@ -446,6 +530,10 @@ function makeCheck(config, description) {
 
   /** Closes the probe's kept connection (a round in flight resolves unhealthy, 'closed'). */
   check.close = () => {
+    if (round !== null && round.queued) {
+      round.queued = false;
+      round.resolve(CLOSED_RESULT);
+    }
     if (probe !== null) probe.close();
     round = null;
   };

@@ -14,12 +14,21 @@ namespace {
 // One statement, one round trip with the probe query. On a standby the lag is 0 while
 // the WAL receiver streams and has replayed all it received (an idle primary sends no
 // transactions, so the time since the last replayed one says nothing); otherwise it is
-// the time since the last replayed transaction, and NULL when none was replayed yet.
+// the time since the last replayed transaction, and NULL when none was replayed yet. The
+// third column says whether replay is behind what was received (then a NULL lag is
+// "behind by an unknown amount", not "caught up").
 constexpr const char* kRoleStatement =
     "SELECT pg_is_in_recovery(), CASE WHEN NOT pg_is_in_recovery() THEN NULL "
     "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS "
     "(SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0 "
-    "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 END";
+    "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 END, "
+    "pg_is_in_recovery() AND pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()";
+
+#ifdef OMNIDB_HAVE_LIBPQ
+// libpq's default prints notices (and a FATAL that arrives while idle, e.g. "terminating
+// connection due to unexpected postmaster exit") to stderr: a probe reports, it never prints.
+void IgnoreNotice(void*, const char*) {}
+#endif
 
 bool IsIpLiteral(const std::string& host) {
   return !host.empty() && host[0] != '/' && host[0] != '@' && !NeedsResolution(host);
@@ -85,12 +94,16 @@ std::string PgRoundQuery(const std::string& query, bool detect_role) {
   return query + "; " + kRoleStatement;
 }
 
-bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, ProbeObservation* seen) {
+bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, const char* behind, ProbeObservation* seen) {
   if (in_recovery == nullptr) return false;
   const std::string r = in_recovery;
   if (r != "t" && r != "f") return false;
   seen->role = r == "t" ? ProbeRole::kStandby : ProbeRole::kPrimary;
   seen->has_lag = false;
+  seen->lag_unknown_reason.clear();
+  if (r == "t" && lag_ms == nullptr && behind != nullptr && std::string(behind) == "t") {
+    seen->lag_unknown_reason = "replay is behind the received WAL and no transaction was replayed yet";
+  }
   if (r == "t" && lag_ms != nullptr) {
     char* end = nullptr;
     const double v = std::strtod(lag_ms, &end);
@@ -124,17 +137,13 @@ void PgProbe::Check() {
   query_error_.clear();
   have_row_ = false;
   if (conn_ != nullptr) {
-    // A kept connection may have died while idle: a non-blocking read says so now,
-    // without spending the round's one retry on it.
-    watcher_->Stop();
-    if (PQstatus(conn_) != CONNECTION_OK || !PQconsumeInput(conn_)) {
-      DropConnection();
-    } else {
-      while (PGnotify* n = PQnotifies(conn_)) PQfreemem(n);
+    // A kept connection is watched while idle (OnIo), so one the server closed is gone by now.
+    if (PQstatus(conn_) == CONNECTION_OK) {
       reused_ = true;
       SendQuery();
       return;
     }
+    DropConnection();
   }
   StartConnect();
 }
@@ -174,6 +183,7 @@ void PgProbe::Connect(const std::vector<std::string>& addresses) {
     Fail("out of memory starting a connection");
     return;
   }
+  PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
   if (PQstatus(conn_) == CONNECTION_BAD) {  // e.g. refused at once on loopback, or a bad sslmode
     const std::string message = PQerrorMessage(conn_);
     DropConnection();
@@ -189,8 +199,14 @@ void PgProbe::OnIo(int events) {
     StepConnect(events);
   } else if (phase_ == Phase::kQuerying) {
     StepQuery(events);
-  } else {
-    watcher_->Stop();  // nothing is expected while idle: the next round reads it
+  } else if (conn_ != nullptr) {
+    // A kept connection, idle: a notice, or the server closing it (a restart, an admin's
+    // pg_terminate_backend). Read it now, so the socket is released at once.
+    if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) {
+      DropConnection();
+      return;
+    }
+    while (PGnotify* n = PQnotifies(conn_)) PQfreemem(n);
   }
 }
 
@@ -223,11 +239,14 @@ void PgProbe::StepConnect(int) {
   }
 }
 
+// From here on libpq never opens a socket, it may only close one: the watcher is not
+// stopped around each call (uv_poll_start/stop cost an epoll_ctl each), and a socket
+// libpq closed is released right after (ConnectionLost), before anything else runs on
+// the loop. Keeping the same interest costs nothing: the watcher skips unchanged requests.
 void PgProbe::SendQuery() {
   phase_ = Phase::kQuerying;
   query_error_.clear();
   have_row_ = false;
-  watcher_->Stop();
   if (!PQsendQuery(conn_, round_query_.c_str())) {
     ConnectionLost(PQerrorMessage(conn_));
     return;
@@ -242,7 +261,6 @@ void PgProbe::SendQuery() {
 }
 
 void PgProbe::StepQuery(int events) {
-  watcher_->Stop();
   if (flushing_ && (events & (kIoWritable | kIoError))) {
     const int flushed = PQflush(conn_);
     if (flushed < 0) {
@@ -268,6 +286,8 @@ void PgProbe::StepQuery(int events) {
         ConnectionLost(query_error_.empty() ? PQerrorMessage(conn_) : query_error_);
         return;
       }
+      if (flushing_) watcher_->Want(PQsocket(conn_), true, false);
+      flushing_ = false;
       ProbeObservation seen;
       seen.latency_ms = MonotonicMs() - started_ms_;
       if (!query_error_.empty()) {
@@ -278,7 +298,8 @@ void PgProbe::StepQuery(int events) {
       seen.answered = true;
       if (config_.detect_role) {
         if (!have_row_ || !ParsePgRoleRow(row_null_[0] ? nullptr : row_[0].c_str(),
-                                          row_null_[1] ? nullptr : row_[1].c_str(), &seen)) {
+                                          row_null_[1] ? nullptr : row_[1].c_str(),
+                                          row_null_[2] ? nullptr : row_[2].c_str(), &seen)) {
           seen.role = ProbeRole::kUnknown;
           seen.error = "the role query returned no usable row";
         }
@@ -295,10 +316,10 @@ void PgProbe::StepQuery(int events) {
 void PgProbe::Collect(PGresult* result) {
   switch (PQresultStatus(result)) {
     case PGRES_TUPLES_OK:
-      // The role statement comes last: its row is the last one with two columns.
-      if (config_.detect_role && PQnfields(result) == 2 && PQntuples(result) >= 1) {
+      // The role statement comes last: its row is the last one with three columns.
+      if (config_.detect_role && PQnfields(result) == 3 && PQntuples(result) >= 1) {
         have_row_ = true;
-        for (int c = 0; c < 2; ++c) {
+        for (int c = 0; c < 3; ++c) {
           row_null_[c] = PQgetisnull(result, 0, c) != 0;
           row_[c] = row_null_[c] ? std::string() : std::string(PQgetvalue(result, 0, c));
         }

@@ -7,12 +7,14 @@
 // pg_is_in_recovery() and, on a standby, the replay lag. A persistent probe keeps the
 // connection for the next round and opens a new one when it was lost.
 //
-// Rules that keep the loop sound (BUILD-NOTES): the watcher is stopped before every libpq
-// call that may close the socket, PQsocket() is re-read after every step (libpq switches
-// sockets on address fallback and SSL/GSS retries), a poll error still goes through
-// PQconnectPoll so the message is libpq's, and the watcher lets go of the socket before
-// PQfinish. Host names are resolved first and passed as hostaddr=, so PQconnectStart never
-// blocks on DNS.
+// Rules that keep the loop sound (BUILD-NOTES): while connecting, the watcher is stopped
+// before every PQconnectPoll and PQsocket() re-read after it (libpq switches sockets on
+// address fallback and SSL/GSS retries); a poll error still goes through PQconnectPoll so
+// the message is libpq's; the watcher lets go of the socket before PQfinish. Once
+// connected libpq only ever closes its socket, so the interest stays as it is (each
+// uv_poll start/stop costs an epoll_ctl): a kept connection is watched for reading while
+// idle, which also notices a server closing it. Host names are resolved first and passed
+// as hostaddr=, so PQconnectStart never blocks on DNS.
 //
 // Builds without libpq: the pure helpers below always exist; PgProbe needs OMNIDB_HAVE_LIBPQ.
 #pragma once
@@ -54,9 +56,10 @@ std::string DescribePgTarget(const PgTarget& target);
 // The text sent per round: `query`, then the role statement when `detect_role`.
 std::string PgRoundQuery(const std::string& query, bool detect_role);
 
-// Reads the role statement's row: in_recovery "t"/"f", lag_ms a number or null (unknown).
-// False when the row does not look like one.
-bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, ProbeObservation* seen);
+// Reads the role statement's row: in_recovery "t"/"f", lag_ms a number or null (unknown),
+// behind "t" when replay trails the received WAL (a null lag then fails maxLag). False
+// when the row does not look like one.
+bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, const char* behind, ProbeObservation* seen);
 
 struct PgProbeConfig {
   PgTarget target;
@@ -116,8 +119,8 @@ class PgProbe : public Probe {
   // What the results of the round in flight said.
   std::string query_error_;
   bool have_row_ = false;
-  bool row_null_[2] = {true, true};
-  std::string row_[2];
+  bool row_null_[3] = {true, true, true};
+  std::string row_[3];
 };
 
 }  // namespace omnidb

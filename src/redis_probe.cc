@@ -104,8 +104,28 @@ RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* re
 
 RedisProbe::~RedisProbe() { Close(); }
 
+// hiredis toggles write interest around every command. Inside one of our entry points
+// the toggles are only recorded and applied once at its end (Batch): a kept connection
+// that writes at once and keeps reading then costs no epoll_ctl at all.
+class RedisProbe::Batch {
+ public:
+  explicit Batch(RedisProbe* p) : p_(p) { ++p_->batch_; }
+  ~Batch() {
+    if (--p_->batch_ == 0) p_->ApplyEvents();
+  }
+
+ private:
+  RedisProbe* p_;
+};
+
 void RedisProbe::EvUpdate(int add, int del) {
   events_ = (events_ | add) & ~del;
+  if (batch_ == 0) ApplyEvents();
+}
+
+void RedisProbe::ApplyEvents() {
+  if (ctx_ == nullptr || events_ == applied_) return;
+  applied_ = events_;
   if (events_ != 0) {
     watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0);
   } else {
@@ -116,6 +136,7 @@ void RedisProbe::EvUpdate(int add, int del) {
 void RedisProbe::EvCleanup() {
   // hiredis is freeing the context and closes the socket next: let go of it first.
   events_ = 0;
+  applied_ = 0;
   watcher_->Release();
   ctx_ = nullptr;
   link_up_ = false;
@@ -137,13 +158,18 @@ void RedisProbe::Check() {
     on_result_(busy);
     return;
   }
+  Batch batch(this);
   started_ms_ = MonotonicMs();
+  ++round_;
   retried_ = false;
   ResetRound();
   phase_ = Phase::kRound;
   if (ctx_ != nullptr && link_up_) {
     reused_ = true;
     SendRound();
+    // The socket of a kept connection is writable: write now instead of a loop turn later.
+    redisAsyncContext* ac = ctx_;
+    redisAsyncHandleWrite(ac);
     Settle();
     return;
   }
@@ -161,14 +187,16 @@ void RedisProbe::StartConnect() {
     phase_ = Phase::kResolving;
     resolver_->Resolve(t.host, [this](std::vector<std::string> addresses, std::string error) {
       if (phase_ != Phase::kResolving) return;
+      Batch batch(this);
       phase_ = Phase::kRound;
       if (!error.empty() || addresses.empty()) {
         Fail("could not resolve host \"" + config_.target.host + "\": " + (error.empty() ? "no addresses" : error));
         return;
       }
       addresses_ = std::move(addresses);
+      const uint64_t round = round_;
       ConnectNext();
-      Settle();
+      if (round_ == round) Settle();  // unless that ended the round (and a new one began)
     });
     return;
   }
@@ -199,6 +227,7 @@ void RedisProbe::ConnectNext() {
     ctx_ = ac;
     fd_ = ac->c.fd;
     events_ = 0;
+    applied_ = 0;
     link_up_ = false;
     ac->data = this;
     ac->ev.data = this;
@@ -224,27 +253,41 @@ void RedisProbe::ConnectNext() {
 }
 
 void RedisProbe::SendRound() {
-  Send(Command::kPing, {"PING"});
-  if (config_.detect_role) Send(Command::kRole, {"ROLE"});
+  Send(Command::kPing, {});
+  if (config_.detect_role) Send(Command::kRole, {});
 }
 
+// PING, ROLE and INFO replication go out preformatted: no formatting per round.
 void RedisProbe::Send(Command command, std::vector<std::string> argv) {
   if (ctx_ == nullptr) return;
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (const auto& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  redisCallbackFn* fn = nullptr;
+  static const std::string kPing = "*1\r\n$4\r\nPING\r\n";
+  static const std::string kRole = "*1\r\n$4\r\nROLE\r\n";
+  static const std::string kInfo = "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n";
+  int status = REDIS_ERR;
   switch (command) {
-    case Command::kAuth: fn = ReplyCb<Command::kAuth>; break;
-    case Command::kSelect: fn = ReplyCb<Command::kSelect>; break;
-    case Command::kPing: fn = ReplyCb<Command::kPing>; break;
-    case Command::kRole: fn = ReplyCb<Command::kRole>; break;
-    case Command::kInfo: fn = ReplyCb<Command::kInfo>; break;
+    case Command::kPing:
+      status = redisAsyncFormattedCommand(ctx_, ReplyCb<Command::kPing>, this, kPing.data(), kPing.size());
+      break;
+    case Command::kRole:
+      status = redisAsyncFormattedCommand(ctx_, ReplyCb<Command::kRole>, this, kRole.data(), kRole.size());
+      break;
+    case Command::kInfo:
+      status = redisAsyncFormattedCommand(ctx_, ReplyCb<Command::kInfo>, this, kInfo.data(), kInfo.size());
+      break;
+    case Command::kAuth:
+    case Command::kSelect: {
+      std::vector<const char*> args;
+      std::vector<size_t> lens;
+      for (const auto& a : argv) {
+        args.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      redisCallbackFn* fn = command == Command::kAuth ? ReplyCb<Command::kAuth> : ReplyCb<Command::kSelect>;
+      status = redisAsyncCommandArgv(ctx_, fn, this, static_cast<int>(args.size()), args.data(), lens.data());
+      break;
+    }
   }
-  if (redisAsyncCommandArgv(ctx_, fn, this, static_cast<int>(args.size()), args.data(), lens.data()) != REDIS_OK) {
+  if (status != REDIS_OK) {
     if (lost_.empty()) lost_ = "the connection is closing";
     return;
   }
@@ -290,7 +333,7 @@ void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
       if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->str != nullptr) {
         seen_.role = RedisRoleFromName(ReplyText(r->element[0]));
         // Lag needs INFO (ROLE on a replica has no time): ask in the same round.
-        if (seen_.role == ProbeRole::kReplica) Send(Command::kInfo, {"INFO", "replication"});
+        if (seen_.role == ProbeRole::kReplica) Send(Command::kInfo, {});
       } else if (is_error) {
         role_error_ = "ROLE failed: " + ReplyText(r);
       }
@@ -304,6 +347,7 @@ void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
 }
 
 void RedisProbe::OnIo(int events) {
+  Batch batch(this);
   // A loop error goes to hiredis as readiness: it reads the socket error itself.
   if (events & kIoError) events |= kIoReadable | kIoWritable;
   redisAsyncContext* ac = ctx_;
@@ -359,6 +403,7 @@ void RedisProbe::DropConnection() {
 
 void RedisProbe::Timeout(int64_t after_ms) {
   if (phase_ == Phase::kIdle) return;
+  Batch batch(this);
   std::string what;
   if (phase_ == Phase::kResolving) {
     resolver_->Cancel();

@@ -18,6 +18,7 @@
 // Builds without hiredis: the pure helpers exist; RedisProbe needs OMNIDB_HAVE_HIREDIS.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
@@ -90,6 +91,8 @@ class RedisProbe : public Probe {
   void Fail(const std::string& cause);
   void Finish(ProbeObservation seen);
   void ResetRound();
+  void ApplyEvents();
+  class Batch;
 
   RedisProbeConfig config_;
   IoWatcher* watcher_;
@@ -100,12 +103,15 @@ class RedisProbe : public Probe {
   redisAsyncContext* ctx_ = nullptr;
   int fd_ = -1;
   int events_ = 0;            // what hiredis asked to watch (IoEvent bits)
+  int applied_ = 0;           // what the watcher was last told
+  int batch_ = 0;             // > 0 inside an entry point: apply events_ at its end
   bool link_up_ = false;      // the TCP connection of ctx_ is established
   std::vector<std::string> addresses_;
   size_t next_address_ = 0;
   std::string connect_error_;  // why the last address failed
 
   Phase phase_ = Phase::kIdle;
+  uint64_t round_ = 0;  // counts Check() calls: a result callback may start the next round
   double started_ms_ = 0;
   bool reused_ = false;
   bool retried_ = false;

@@ -34,10 +34,27 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**
  * What a health check returns: `true` or `'healthy'`, `'degraded'`, `false` or
- * `'unhealthy'`. A throw, a rejection, running past the timeout or any other value
- * counts as a failure.
+ * `'unhealthy'`, or a {@link ProbeResult} object (what {@link probes} resolve to). A
+ * throw, a rejection, running past the timeout or any other value counts as a failure.
  */
-export type HealthCheckResult = boolean | HealthStatus;
+export type HealthCheckResult = boolean | HealthStatus | ProbeResult;
+
+/**
+ * A health check's report with figures: `status` decides as the string forms do;
+ * `error` is the failure message when unhealthy; `latencyMs`, `role` and `lagMs` show
+ * up in {@link Orchestrator.metrics}.
+ */
+export interface ProbeResult {
+  status: HealthStatus;
+  /** Time the round took, in ms (connecting included when it had to connect). */
+  latencyMs?: number;
+  /** What the server says it is: PostgreSQL primary/standby, Redis master/replica. */
+  role?: 'primary' | 'standby' | 'master' | 'replica';
+  /** On a standby/replica: replication lag in ms, or `null` when unknown. */
+  lagMs?: number | null;
+  /** Why unhealthy (names host and port, never a password); why degraded. */
+  error?: string;
+}
 
 /** Second argument of a health check. */
 export interface HealthCheckContext {
@@ -76,8 +93,12 @@ export interface HealthCheckConfig<T> {
   rise?: number;
   /** Consecutive failed checks needed to become `'unhealthy'`. Default `1`. */
   fall?: number;
-  /** One check per connection name; each receives that connection's client. */
-  checks?: { [K in keyof T]?: HealthCheckFn<T[K]> };
+  /**
+   * One check per connection name; each receives that connection's client. `'auto'`:
+   * a native probe ({@link probes.fromClient}) for every connection whose client is a
+   * pg Pool/Client, an ioredis or a node-redis client; none for the others.
+   */
+  checks?: { [K in keyof T]?: HealthCheckFn<T[K]> } | 'auto';
 }
 
 // ---------------------------------------------------------------------------
@@ -238,6 +259,12 @@ export interface ConnectionMetrics extends ConnectionStats {
   lastError: string | null;
   /** Recent health status changes, oldest first. */
   transitions: HealthTransition[];
+  /** Latency of the last check that returned a {@link ProbeResult}; absent until one did. */
+  latencyMs?: number | null;
+  /** Server role from the last {@link ProbeResult}, `null` when it named none. */
+  role?: ProbeResult['role'] | null;
+  /** Replication lag from the last {@link ProbeResult}, `null` when unknown or a primary. */
+  lagMs?: number | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -598,3 +625,86 @@ export declare function defaultIsFailure(error: unknown): boolean;
  * "Connection is closed"), not the query.
  */
 export declare function isConnectionError(error: unknown): boolean;
+
+// ---------------------------------------------------------------------------
+// Native health probes
+
+/** Options every probe takes. Durations as elsewhere: `'250ms'`, `'5s'` or ms. */
+export interface ProbeOptions {
+  /** Native timeout of one round. Default: the check context's `timeout`, else `'5s'`. */
+  timeout?: Duration;
+  /** An answer slower than this is `'degraded'`. Default: off. */
+  degradedAfter?: Duration;
+  /**
+   * `'primary'` (or `'master'`): a standby/replica is unhealthy, for a connection that
+   * must accept writes; `'replica'` (or `'standby'`, `'slave'`): the opposite. Default `'any'`.
+   */
+  role?: 'primary' | 'master' | 'replica' | 'standby' | 'slave' | 'any';
+  /** A standby/replica lagging more than this is unhealthy. Default: off. */
+  maxLag?: Duration;
+  /** Keep the connection open between rounds (re-opened when lost). Default `true`. */
+  persistent?: boolean;
+  /** Ask the server for its role (and lag) every round. Default `true`. */
+  detectRole?: boolean;
+}
+
+export interface PostgresProbeOptions extends ProbeOptions {
+  /** Query run every round. Default `'SELECT 1'`. */
+  query?: string;
+}
+
+/** A PostgreSQL server, as for libpq; any other libpq keyword (sslrootcert, ...) as a string. */
+export interface PostgresTarget {
+  host?: string;
+  hostaddr?: string;
+  port?: number | string;
+  user?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  dbname?: string;
+  /** node-postgres style: `false` disables TLS, `{ rejectUnauthorized: false }` = sslmode require, else verify-full. */
+  ssl?: boolean | { rejectUnauthorized?: boolean };
+  sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** A socket directory, or the socket file itself (`/run/postgresql/.s.PGSQL.5432`). */
+  socketPath?: string;
+  /** A URL; its parts override the fields, as in node-postgres. */
+  connectionString?: string;
+  [libpqKeyword: string]: string | number | boolean | { rejectUnauthorized?: boolean } | undefined;
+}
+
+/** A Redis server. TLS is not supported (hiredis 0.14). */
+export interface RedisTarget {
+  host?: string;
+  port?: number | string;
+  /** A unix socket instead of host and port. */
+  path?: string;
+  socketPath?: string;
+  username?: string;
+  password?: string;
+  db?: number | string;
+  database?: number | string;
+  url?: string;
+}
+
+/** A health check that runs natively on Node's loop; usable in `healthCheck.checks`. */
+export interface Probe {
+  (client?: unknown, ctx?: Partial<HealthCheckContext> & { timeout?: number }): Promise<ProbeResult>;
+  /** Closes the kept connection (a later round opens a new one). */
+  close(): void;
+  /** The target, without its password: `postgres://user@host:port/db`, `redis://host:port/db`. */
+  readonly description: string;
+}
+
+/**
+ * Native health probes (libpq and hiredis on Node's libuv loop; no JS client needed).
+ * Each returns a {@link Probe}; bad targets or options throw {@link ConfigError} at once.
+ */
+export declare const probes: {
+  /** `SELECT 1` (or `query`) plus role and replay lag, over a postgres:// URL, a conninfo string or options. */
+  postgres(target: string | PostgresTarget, options?: PostgresProbeOptions): Probe;
+  /** `PING` plus `ROLE` (and lag from `INFO replication` on a replica), with AUTH and SELECT as configured. */
+  redis(target: string | RedisTarget, options?: ProbeOptions): Probe;
+  /** A probe for the server a pg Pool/Client, ioredis or node-redis client talks to, from its own options. */
+  fromClient(client: object, options?: PostgresProbeOptions): Probe;
+};

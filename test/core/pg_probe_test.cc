@@ -107,28 +107,32 @@ TEST(PgRoundQuery, AppendsTheRoleStatement) {
 
 TEST(ParsePgRoleRow, PrimaryHasNoLag) {
   ProbeObservation s;
-  ASSERT_TRUE(ParsePgRoleRow("f", nullptr, &s));
+  ASSERT_TRUE(ParsePgRoleRow("f", nullptr, nullptr, &s));
   EXPECT_EQ(s.role, ProbeRole::kPrimary);
   EXPECT_FALSE(s.has_lag);
 }
 
 TEST(ParsePgRoleRow, StandbyLagKnownUnknownAndClamped) {
   ProbeObservation s;
-  ASSERT_TRUE(ParsePgRoleRow("t", "1234.500000", &s));
+  ASSERT_TRUE(ParsePgRoleRow("t", "1234.500000", "f", &s));
   EXPECT_EQ(s.role, ProbeRole::kStandby);
   EXPECT_TRUE(s.has_lag);
   EXPECT_DOUBLE_EQ(s.lag_ms, 1234.5);
-  ASSERT_TRUE(ParsePgRoleRow("t", nullptr, &s));
+  ASSERT_TRUE(ParsePgRoleRow("t", nullptr, "f", &s));
   EXPECT_FALSE(s.has_lag);
-  ASSERT_TRUE(ParsePgRoleRow("t", "-3.2", &s));
+  EXPECT_EQ(s.lag_unknown_reason, "");  // nothing replayed yet, nothing to replay: fine
+  ASSERT_TRUE(ParsePgRoleRow("t", nullptr, "t", &s));
+  EXPECT_FALSE(s.has_lag);
+  EXPECT_EQ(s.lag_unknown_reason, "replay is behind the received WAL and no transaction was replayed yet");
+  ASSERT_TRUE(ParsePgRoleRow("t", "-3.2", "t", &s));
   EXPECT_DOUBLE_EQ(s.lag_ms, 0);
 }
 
 TEST(ParsePgRoleRow, RejectsAnythingElse) {
   ProbeObservation s;
-  EXPECT_FALSE(ParsePgRoleRow(nullptr, nullptr, &s));
-  EXPECT_FALSE(ParsePgRoleRow("1", nullptr, &s));
-  EXPECT_FALSE(ParsePgRoleRow("t", "abc", &s));
+  EXPECT_FALSE(ParsePgRoleRow(nullptr, nullptr, nullptr, &s));
+  EXPECT_FALSE(ParsePgRoleRow("1", nullptr, nullptr, &s));
+  EXPECT_FALSE(ParsePgRoleRow("t", "abc", "f", &s));
 }
 
 #ifdef OMNIDB_HAVE_LIBPQ

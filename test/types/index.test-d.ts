@@ -419,6 +419,7 @@ expectType<
   | 'parseDuration'
   | 'defaultIsFailure'
   | 'isConnectionError'
+  | 'probes'
 >(null as unknown as keyof typeof omnidb);
 expectAssignable<HealthCheckResult>('degraded');
 expectNotAssignable<HealthCheckResult>('ok');
@@ -427,3 +428,21 @@ expectNotAssignable<HealthCheckResult>('ok');
 expectType<Promise<number>>(new Orchestrator({ connections: { a: 1 } }).execute('a', (c) => c + 1, { idempotent: true }));
 expectError(new Orchestrator({ connections: { a: 1 } }).execute('a', (c) => c, { idempotent: 'yes' }));
 expectType<boolean>(isConnectionError(new Error('x')));
+
+// ---- native probes -----------------------------------------------------------------------
+{
+  const { probes } = omnidb;
+  const pg = probes.postgres('postgres://app@db/app', { role: 'primary', maxLag: '5s', degradedAfter: 50 });
+  const cache = probes.redis({ host: 'cache', port: 6379, password: 'pw', db: 1 }, { timeout: '2s' });
+  expectType<Promise<omnidb.ProbeResult>>(pg());
+  expectType<string>(pg.description);
+  const db = new Orchestrator({
+    connections: { primary: { query: (sql: string) => sql }, cache: { ping: () => 'PONG' } },
+    healthCheck: { checks: { primary: pg, cache } },
+  });
+  expectType<number | null | undefined>(db.metrics().primary.latencyMs);
+  new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'auto' } });
+  expectError(probes.postgres('postgres://db', { role: 'leader' }));
+  expectError(probes.redis(42));
+  expectError(new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'manual' } }));
+}
