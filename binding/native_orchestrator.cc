@@ -82,7 +82,7 @@ NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
   info.This().As<Napi::Object>().Set("dispatch", info[2].As<Napi::Function>());
   manual_clock_ = info[3].ToBoolean().Value();
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "omnidb:orchestrator");
-  core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data());
+  core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data(), CurrentTime());
 }
 
 NativeOrchestrator::~NativeOrchestrator() { timer_.Close(); }
@@ -256,6 +256,12 @@ Napi::Value NativeOrchestrator::SetExternalCircuit(const Napi::CallbackInfo& inf
 // Manual clock: move time to `now` and run what fell due. Returns the next due, -1 if none.
 Napi::Value NativeOrchestrator::SetTime(const Napi::CallbackInfo& info) {
   const int64_t now = info[0].As<Napi::Number>().Int64Value();
+  if (!clock_set_) {
+    // The first reading of a ManualClock (which may start past 0) is when the
+    // connections start their closed stretch.
+    clock_set_ = true;
+    if (now > manual_now_) core_->RebaseMetrics(now);
+  }
   if (now > manual_now_) manual_now_ = now;
   if (!closed_) {
     core_->RunDue(manual_now_);
@@ -295,6 +301,18 @@ Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {
     transitions.Set(static_cast<uint32_t>(i), row);
   }
   out.Set("transitions", transitions);
+  const omnidb::ConnectionMetrics& m = core_->metrics(id);
+  const int64_t now = CurrentTime();
+  Napi::Array circuit_ms = Napi::Array::New(env, 3);
+  for (uint32_t s = 0; s < 3; ++s) {
+    circuit_ms.Set(s, static_cast<double>(core_->circuit_ms(id, static_cast<omnidb::CircuitState>(s), now)));
+  }
+  out.Set("circuitMs", circuit_ms);
+  out.Set("checks", static_cast<double>(m.checks));
+  out.Set("checkTimeouts", static_cast<double>(m.check_timeouts));
+  out.Set("checkLatencySumMs", static_cast<double>(m.check_latency_sum_ms));
+  out.Set("checkLatencyLastMs", static_cast<double>(m.check_latency_last_ms));
+  out.Set("checkLatencyMaxMs", static_cast<double>(m.check_latency_max_ms));
   return out;
 }
 

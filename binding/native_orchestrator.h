@@ -59,6 +59,7 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   LoopTimer timer_;
   bool manual_clock_ = false;
   int64_t manual_now_ = 0;
+  bool clock_set_ = false;  // a manual clock has given its first reading
   bool closed_ = false;
   bool flushing_ = false;
 };

@@ -6,6 +6,7 @@ const { parseDuration: parse } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const errors = require('./errors');
 const { probes } = require('./probes');
+const { middleware, readiness } = require('./express');
 
 /**
  * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
@@ -22,5 +23,7 @@ module.exports = {
   defaultIsFailure,
   isConnectionError,
   probes,
+  middleware,
+  readiness,
   ...errors,
 };

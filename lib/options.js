@@ -8,7 +8,8 @@ const native = require('./native');
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
 const KNOWN = {
-  config: ['connections', 'failover', 'healthCheck', 'circuitBreaker', 'clock', 'closeTimeout'],
+  config: ['connections', 'failover', 'healthCheck', 'circuitBreaker', 'clock', 'closeTimeout', 'metrics'],
+  metrics: ['sampleEvery'],
   healthCheck: ['interval', 'timeout', 'retry', 'checks', 'rise', 'fall'],
   retry: ['retries', 'delay'],
   circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
@@ -235,9 +236,17 @@ function normalizeConfig(config) {
     throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' but received ${describe(clock)}`);
   }
 
+  const metrics = section(config, 'metrics');
+  const sampleEvery = metrics.sampleEvery === undefined ? 128 : metrics.sampleEvery;
+  if (typeof sampleEvery !== 'number' || !Number.isInteger(sampleEvery) || sampleEvery < 1 ||
+      sampleEvery > 65536 || (sampleEvery & (sampleEvery - 1)) !== 0) {
+    throw new ConfigError(`Invalid metrics.sampleEvery: expected a power of two from 1 to 65536 (1, 2, 4, ... 128) but received ${describe(sampleEvery)}`);
+  }
+
   return {
     names,
     clients,
+    sampleEvery,
     checks,
     breakerEnabled,
     external,

@@ -6,6 +6,9 @@
 // has no failures to clear: the routing and circuit checks are two array reads.
 // Only outcomes that change state cross into C++.
 const { EventEmitter } = require('events');
+const diagnostics = require('diagnostics_channel');
+const { performance } = require('perf_hooks');
+const { CallMetrics, BOUNDS_MS, formatFamilies, collectors, Counter } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
@@ -24,6 +27,13 @@ const FAILURES = Slot.FAILURES;
 const SLOTS = Slot.COUNT;
 const CLOSED = Circuit.CLOSED;
 
+// diagnostics_channel tracing of execute(), as Node's own clients publish:
+// tracing:omnidb:execute:{start,end,asyncStart,asyncEnd,error}. Checked with one
+// hasSubscribers read per call; nothing is allocated or published unless someone
+// subscribes.
+const TRACE = diagnostics.tracingChannel('omnidb:execute');
+const TRACE_START = TRACE.start;
+
 // The signal handed to calls that have no timeout and no caller signal: it never aborts.
 const NEVER = new AbortController().signal;
 
@@ -37,6 +47,12 @@ class Orchestrator extends EventEmitter {
   #contexts;
   #onSettled; // per connection: outcome observers of the happy path, bound once
   #onRejected;
+  #onSampledSettled; // per connection: the same, for the one timed call in flight
+  #onSampledRejected;
+  #untraced = false; // see execute()
+  #calls; // m.calls and m.mask, read straight off `this` on the hot path
+  #mask;
+  #m; // CallMetrics: counters and the sampled latency histogram (lib/metrics.js)
   #state;
   #native;
   #checks;
@@ -81,7 +97,21 @@ class Orchestrator extends EventEmitter {
     this.#onSettled = opts.names.map((_, target) => () => {
       if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
     });
-    this.#onRejected = opts.names.map((_, target) => (err) => { this.#failed(target, 0, err); });
+    const m = new CallMetrics(opts.names.length, opts.sampleEvery);
+    this.#m = m;
+    this.#calls = m.calls;
+    this.#mask = m.mask;
+    this.#onRejected = opts.names.map((_, target) => (err) => { this.#callFailed(target, 0, err); });
+    this.#onSampledSettled = opts.names.map((_, target) => () => {
+      m.record(target, this.#time() - m.pending[target]);
+      m.pending[target] = -1;
+      if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
+    });
+    this.#onSampledRejected = opts.names.map((_, target) => (err) => {
+      m.record(target, this.#time() - m.pending[target]);
+      m.pending[target] = -1;
+      this.#callFailed(target, 0, err);
+    });
     this.#externalReason = opts.names.map(() => null);
     if (opts.external !== null) {
       this.#attachExternal(opts.external); // may throw: before anything outside this object refers to it
@@ -101,6 +131,12 @@ class Orchestrator extends EventEmitter {
    * @returns {Promise<unknown>} fn's result; fn's own error, unwrapped, when it fails
    */
   execute(name, fn, options) {
+    if (TRACE_START.hasSubscribers) {
+      // #executeTraced calls back in here with #untraced set: consumed at once, so
+      // calls fn makes synchronously are traced in their own right.
+      if (!this.#untraced) return this.#executeTraced(name, fn, options);
+      this.#untraced = false;
+    }
     const id = this.#ids.get(name);
     // One flag covers what every call would otherwise test: an external breaker, or
     // a disconnected orchestrator.
@@ -111,26 +147,96 @@ class Orchestrator extends EventEmitter {
     const target = state[id * SLOTS + ROUTE];
     const row = target * SLOTS;
     if (state[row + CIRCUIT] !== CLOSED) return this.#executeGuarded(id, target, fn, undefined);
+    // The one metrics increment; one call in sampleEvery takes the timed twin below.
+    // (This method stays under V8's inlining size limit: the rarer branches are calls.)
+    if ((++this.#calls[target] & this.#mask) === 0) return this.#executeSampled(target, fn);
     let result;
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
     } catch (err) {
-      this.#failed(target, 0, err);
-      return Promise.reject(err);
+      return this.#thrown(target, err);
     }
-    if (!(result instanceof Promise)) {
-      if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
-          typeof result.then !== 'function') {
-        if (state[row + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
-        return Promise.resolve(result);
-      }
-      result = Promise.resolve(result); // a foreign thenable, adopted
-    }
+    if (!(result instanceof Promise)) return this.#notPromise(target, result);
     // The caller awaits fn's own promise: no extra tick. The outcome is observed by a
     // side reaction registered first, so the state is updated before the caller
     // resumes. A success only needs reporting when there are failures to clear.
     result.then(state[row + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
     return result;
+  }
+
+  // The happy path's fn threw synchronously.
+  #thrown(target, err) {
+    this.#callFailed(target, 0, err);
+    return Promise.reject(err);
+  }
+
+  // The happy path's fn returned a plain value or a foreign thenable.
+  #notPromise(target, result) {
+    if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
+        typeof result.then !== 'function') {
+      if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
+      return Promise.resolve(result);
+    }
+    const adopted = Promise.resolve(result); // a foreign thenable, adopted
+    adopted.then(this.#state[target * SLOTS + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
+    return adopted;
+  }
+
+  // The happy path for a call due for a latency sample: timed from before fn to its
+  // outcome, with the same single side reaction. Untimed while the previous sample
+  // of this connection is still in flight.
+  #executeSampled(target, fn) {
+    const m = this.#m;
+    if (m.pending[target] >= 0) return this.#executeUntimed(target, fn);
+    const start = this.#time();
+    let result;
+    try {
+      result = fn(this.#clients[target], this.#contexts[target]);
+    } catch (err) {
+      m.record(target, this.#time() - start);
+      return this.#thrown(target, err);
+    }
+    if (!(result instanceof Promise)) {
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
+          typeof result.then !== 'function') {
+        m.record(target, this.#time() - start);
+        return this.#notPromise(target, result);
+      }
+      result = Promise.resolve(result);
+    }
+    m.pending[target] = start;
+    result.then(this.#onSampledSettled[target], this.#onSampledRejected[target]);
+    return result;
+  }
+
+  #executeUntimed(target, fn) {
+    let result;
+    try {
+      result = fn(this.#clients[target], this.#contexts[target]);
+    } catch (err) {
+      return this.#thrown(target, err);
+    }
+    if (!(result instanceof Promise)) return this.#notPromise(target, result);
+    result.then(this.#state[target * SLOTS + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
+    return result;
+  }
+
+  // execute() with subscribers on tracing:omnidb:execute:*. The context names the
+  // connection asked for and the one the call is routed to.
+  #executeTraced(name, fn, options) {
+    const id = this.#ids.get(name);
+    let target = null;
+    if (id !== undefined) {
+      const pinned = options !== null && typeof options === 'object' && options.failover === false;
+      target = this.#names[pinned ? id : this.#state[id * SLOTS + ROUTE]];
+    }
+    const context = { name, target, failover: target !== null && target !== name };
+    return TRACE.tracePromise(this.#executeUntraced, context, this, name, fn, options);
+  }
+
+  #executeUntraced(name, fn, options) {
+    this.#untraced = true;
+    return this.execute(name, fn, options);
   }
 
   #executeChecked(id, name, fn, options) {
@@ -171,14 +277,19 @@ class Orchestrator extends EventEmitter {
       if (options.failover === false) idempotent = false; // pinned: there is nowhere else to go
     }
     const external = this.#external !== null ? this.#external[target] : null;
+    const m = this.#m;
     let trial = 0; // the core's ticket for a half-open trial call, 0 for an ordinary one
     if (external !== null) {
-      if (external.state() === 'open') throw new CircuitOpenError(this.#names[id], this.#names[target]);
+      if (external.state() === 'open') {
+        m.count(target, Counter.REJECTIONS);
+        throw new CircuitOpenError(this.#names[id], this.#names[target]);
+      }
     } else {
       const circuit = this.#state[target * SLOTS + CIRCUIT];
       if (circuit !== CLOSED) {
         const ticket = circuit === Circuit.OPEN ? -1 : this.#native.acquire(target);
         if (ticket < 0) {
+          m.count(target, Counter.REJECTIONS);
           throw new CircuitOpenError(this.#names[id], this.#names[target],
             circuit === Circuit.HALF_OPEN ? 'half-open, every trial call slot is taken' : undefined);
         }
@@ -186,6 +297,8 @@ class Orchestrator extends EventEmitter {
       }
     }
 
+    // Admitted. Off the happy path a sample is a local start time: no pending limit.
+    const start = (++m.calls[target] & m.mask) === 0 ? this.#time() : -1;
     const client = this.#clients[target];
     let ctx = this.#contexts[target];
     let controller = null;
@@ -199,6 +312,7 @@ class Orchestrator extends EventEmitter {
       if (timeout > 0) {
         timer = this.#setTimeout(() => {
           const err = new TimeoutError(this.#names[target], timeout);
+          m.count(target, Counter.TIMEOUTS);
           controller.abort(err);
           settle.reject(err);
         }, timeout);
@@ -222,18 +336,23 @@ class Orchestrator extends EventEmitter {
     let retryOn = -1;
     try {
       const value = await outcome;
+      if (start >= 0) m.record(target, this.#time() - start);
       if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
       return value;
     } catch (err) {
       if (external !== null && external.isOpenError(err)) {
+        m.calls[target]--; // the external breaker refused it: a rejection, not a call
+        m.count(target, Counter.REJECTIONS);
         throw new CircuitOpenError(this.#names[id], this.#names[target]);
       }
+      if (start >= 0) m.record(target, this.#time() - start);
       if (callerSignal !== null && callerSignal.aborted && err === callerSignal.reason) {
         // The caller gave up: that says nothing about the database.
+        m.count(target, Counter.CANCELLED);
         if (trial !== 0) this.#native.releaseTrial(target, trial);
         throw err;
       }
-      this.#failed(target, trial, err);
+      this.#callFailed(target, trial, err);
       // An idempotent call that lost its connection runs once more where the name
       // routes now, if that is another usable connection.
       if (idempotent && isConnectionError(err)) retryOn = this.#native.fallback(id, target);
@@ -243,6 +362,12 @@ class Orchestrator extends EventEmitter {
       if (onCallerAbort !== null) callerSignal.removeEventListener('abort', onCallerAbort);
     }
     return this.#executeGuarded(id, retryOn, fn, { ...options, idempotent: false });
+  }
+
+  // A call made through execute() failed: counted, then classified.
+  #callFailed(target, trial, err) {
+    this.#m.count(target, Counter.FAILURES);
+    this.#failed(target, trial, err);
   }
 
   #failed(target, trial, err) {
@@ -468,7 +593,9 @@ class Orchestrator extends EventEmitter {
 
   /**
    * Richer per-connection figures: getStats() plus consecutive check results, the
-   * last check time and error, and the recent health transitions (oldest first).
+   * last check time and error, the recent health transitions (oldest first), call
+   * counts, sampled call latency, health-check latency and time in each circuit
+   * state (see README "Metrics").
    */
   metrics() {
     const stats = this.getStats();
@@ -483,11 +610,119 @@ class Orchestrator extends EventEmitter {
         transitions: d.transitions.map(([from, to, at]) => ({
           from: HEALTH_NAMES[from], to: HEALTH_NAMES[to], timestamp: at + offset,
         })),
+        ...this.#m.snapshot(i),
+        healthCheck: {
+          checks: d.checks,
+          timeouts: d.checkTimeouts,
+          lastMs: d.checkLatencyLastMs < 0 ? null : d.checkLatencyLastMs,
+          avgMs: d.checks === 0 ? null : d.checkLatencySumMs / d.checks,
+          maxMs: d.checks === 0 ? null : d.checkLatencyMaxMs,
+        },
+        circuitTime: { closed: d.circuitMs[0], open: d.circuitMs[1], halfOpen: d.circuitMs[2] },
       });
       // Only for checks that return result objects (native probes): { latencyMs, role, lagMs }.
       if (this.#checkInfo[i] !== null) Object.assign(stats[this.#names[i]], this.#checkInfo[i]);
     }
     return stats;
+  }
+
+  /** The metrics in the Prometheus text exposition format (0.0.4), `omnidb_*` names. */
+  prometheus() {
+    return formatFamilies(this.#families());
+  }
+
+  /**
+   * Metric objects for a prom-client Registry: `for (const m of db.prometheusCollector())
+   * registry.registerMetric(m)`. They read this orchestrator at each scrape.
+   */
+  prometheusCollector() {
+    return collectors(() => this.#families());
+  }
+
+  #families() {
+    const n = this.#names.length;
+    const m = this.#m;
+    const details = this.#names.map((_, i) => this.#native.details(i));
+    const per = (fn) => {
+      const values = [];
+      for (let i = 0; i < n; i++) fn(i, { connection: this.#names[i] }, values);
+      return values;
+    };
+    const counter = (name, help, which) => ({
+      name, help, type: 'counter',
+      values: per((i, labels, out) => out.push({ labels, value: which(i) })),
+    });
+    const c = (which) => (i) => m.counters[i * 4 + which];
+    const circuitStates = ['closed', 'open', 'half-open'];
+    return [
+      counter('omnidb_calls_total', 'Calls execute() admitted to the connection (ran fn).', (i) => m.calls[i]),
+      counter('omnidb_call_failures_total', 'Admitted calls that threw or rejected, timeouts included.', c(Counter.FAILURES)),
+      counter('omnidb_call_rejections_total', 'Calls refused by an open circuit (fn never ran).', c(Counter.REJECTIONS)),
+      counter('omnidb_call_timeouts_total', 'Calls that hit their execute() timeout.', c(Counter.TIMEOUTS)),
+      counter('omnidb_call_cancelled_total', "Calls aborted by the caller's signal.", c(Counter.CANCELLED)),
+      {
+        name: 'omnidb_call_duration_seconds',
+        help: `Latency of execute() calls, sampled: one call in ${m.sampleEvery} per connection is timed.`,
+        type: 'histogram',
+        values: per((i, labels, out) => {
+          const cumulative = m.cumulative(i);
+          for (let b = 0; b < cumulative.length; b++) {
+            const le = b < BOUNDS_MS.length ? String(BOUNDS_MS[b] / 1000) : '+Inf';
+            out.push({ labels: { ...labels, le }, value: cumulative[b], metricName: 'omnidb_call_duration_seconds_bucket' });
+          }
+          out.push({ labels, value: m.sumMs[i] / 1000, metricName: 'omnidb_call_duration_seconds_sum' });
+          out.push({ labels, value: cumulative[cumulative.length - 1], metricName: 'omnidb_call_duration_seconds_count' });
+        }),
+      },
+      {
+        name: 'omnidb_circuit_state',
+        help: "1 for the connection's current circuit state ('n/a': no breaker), 0 for the others.",
+        type: 'gauge',
+        values: per((i, labels, out) => {
+          const current = this.#circuitName(i);
+          for (const state of circuitStates) out.push({ labels: { ...labels, state }, value: current === state ? 1 : 0 });
+        }),
+      },
+      {
+        name: 'omnidb_circuit_state_seconds_total',
+        help: 'Time the connection\'s circuit has spent in each state.',
+        type: 'counter',
+        values: per((i, labels, out) => {
+          for (let s = 0; s < 3; s++) out.push({ labels: { ...labels, state: circuitStates[s] }, value: details[i].circuitMs[s] / 1000 });
+        }),
+      },
+      {
+        name: 'omnidb_health_status',
+        help: "1 for the connection's current health status, 0 for the others.",
+        type: 'gauge',
+        values: per((i, labels, out) => {
+          const current = this.#state[i * SLOTS + Slot.HEALTH];
+          for (let h = 0; h < HEALTH_NAMES.length; h++) out.push({ labels: { ...labels, status: HEALTH_NAMES[h] }, value: current === h ? 1 : 0 });
+        }),
+      },
+      {
+        name: 'omnidb_health_check_duration_seconds',
+        help: 'Health check attempts, start to answer (a timeout counts its limit), millisecond resolution.',
+        type: 'summary',
+        values: per((i, labels, out) => {
+          out.push({ labels, value: details[i].checkLatencySumMs / 1000, metricName: 'omnidb_health_check_duration_seconds_sum' });
+          out.push({ labels, value: details[i].checks, metricName: 'omnidb_health_check_duration_seconds_count' });
+        }),
+      },
+      counter('omnidb_health_check_timeouts_total', 'Health check attempts that timed out.', (i) => details[i].checkTimeouts),
+      {
+        name: 'omnidb_consecutive_failures',
+        help: 'Consecutive failures counted by the circuit breaker.',
+        type: 'gauge',
+        values: per((i, labels, out) => out.push({ labels, value: this.#state[i * SLOTS + FAILURES] })),
+      },
+      {
+        name: 'omnidb_failover_active',
+        help: '1 while calls to the connection are routed to a backup.',
+        type: 'gauge',
+        values: per((i, labels, out) => out.push({ labels, value: this.#state[i * SLOTS + ROUTE] === i ? 0 : 1 })),
+      },
+    ];
   }
 
   #circuitName(i) {
@@ -660,6 +895,11 @@ class Orchestrator extends EventEmitter {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  // Call latency in ms: performance.now(), or the ManualClock when one is given.
+  #time() {
+    return this.#clock !== null ? this.#clock.now() : performance.now();
+  }
 
   #now() {
     return this.#clock !== null ? this.#clock.now() : Date.now();

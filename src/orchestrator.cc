@@ -2,16 +2,18 @@
 
 namespace omnidb {
 
-Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table)
+Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table, int64_t now)
     : config_(config),
       table_(table),
       circuits_(config.names.size(), CircuitBreaker(config.circuit)),
       health_(config.names.size(), HealthState(config.health)),
       checks_(config.names.size()),
+      metrics_(config.names.size()),
       serving_backup_(config.names.size(), -1),
       router_(config.backups) {
   for (size_t i = 0; i < circuits_.size(); ++i) {
     table_[i * kSlotCount + kSlotRoute] = static_cast<int32_t>(i);
+    metrics_[i].circuit_since = now;
   }
   Refresh(0);
 }
@@ -68,7 +70,8 @@ void Orchestrator::RecordFailure(int32_t id, uint32_t trial, int64_t now) {
 void Orchestrator::SetExternalCircuit(int32_t id, CircuitState state, int64_t now) {
   // External breakers emit their own events (the JS layer relays them), so only the
   // routing consequences are ours to report.
-  circuits_[id].SetExternal(state);
+  const CircuitTransition t = circuits_[id].SetExternal(state);
+  if (t.changed()) TrackCircuit(id, t.from, now);
   Refresh(now);
 }
 
@@ -77,6 +80,7 @@ void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
   slot.token = next_token_++;
   slot.retry = 0;
   slot.attempt = attempt;
+  slot.started_at = now;
   Emit(EventType::kCheckStart, id, attempt, 0, 0, slot.token, now);
   scheduler_.Add(now + config_.timeout_ms, TimerKind::kCheckTimeout, id, slot.token);
 }
@@ -84,6 +88,7 @@ void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
 void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
                                const std::string& error, int64_t now) {
   if (token == 0 || checks_[id].token != token) return;
+  TrackCheck(id, now - checks_[id].started_at, false);
   FinishAttempt(id, outcome, error, now);
 }
 
@@ -118,6 +123,7 @@ void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::stri
 
 void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now) {
   if (!t.changed()) return;
+  TrackCircuit(id, t.from, now);
   const int32_t reason = static_cast<int32_t>(t.reason);
   switch (t.to) {
     case CircuitState::kOpen:
@@ -158,6 +164,7 @@ void Orchestrator::RunDue(int64_t now) {
         CheckSlot& slot = checks_[e.conn];
         if (slot.token != e.token) break;
         Emit(EventType::kCheckAbort, e.conn, 0, 0, 0, e.token, now);
+        TrackCheck(e.conn, now - slot.started_at, true);
         FinishAttempt(e.conn, CheckOutcome::kFailed,
                       "Health check timed out after " + std::to_string(config_.timeout_ms) +
                           "ms",
@@ -178,6 +185,36 @@ void Orchestrator::RunDue(int64_t now) {
         break;
       }
     }
+  }
+}
+
+void Orchestrator::TrackCircuit(int32_t id, CircuitState from, int64_t now) {
+  ConnectionMetrics& m = metrics_[id];
+  if (now <= m.circuit_since) return;  // zero-length stretch
+  m.circuit_ms[static_cast<int32_t>(from)] += now - m.circuit_since;
+  m.circuit_since = now;
+}
+
+void Orchestrator::TrackCheck(int32_t id, int64_t latency_ms, bool timed_out) {
+  ConnectionMetrics& m = metrics_[id];
+  if (latency_ms < 0) latency_ms = 0;
+  ++m.checks;
+  if (timed_out) ++m.check_timeouts;
+  m.check_latency_sum_ms += latency_ms;
+  m.check_latency_last_ms = latency_ms;
+  if (latency_ms > m.check_latency_max_ms) m.check_latency_max_ms = latency_ms;
+}
+
+int64_t Orchestrator::circuit_ms(int32_t id, CircuitState state, int64_t now) const {
+  const ConnectionMetrics& m = metrics_[id];
+  int64_t ms = m.circuit_ms[static_cast<int32_t>(state)];
+  if (circuits_[id].state() == state && now > m.circuit_since) ms += now - m.circuit_since;
+  return ms;
+}
+
+void Orchestrator::RebaseMetrics(int64_t now) {
+  for (ConnectionMetrics& m : metrics_) {
+    if (m.circuit_ms[0] == 0 && m.circuit_ms[1] == 0 && m.circuit_ms[2] == 0) m.circuit_since = now;
   }
 }
 

@@ -54,6 +54,20 @@ struct Event {
   int64_t at = 0;
 };
 
+// Per connection figures the core keeps because it sees every transition and check
+// with its `now`: time spent in each circuit state and health-check latency. Call
+// counts and call latency live in JS (lib/metrics.js): the hot path never enters
+// the core.
+struct ConnectionMetrics {
+  int64_t circuit_ms[3] = {0, 0, 0};  // by CircuitState, up to circuit_since
+  int64_t circuit_since = 0;          // when the current circuit state began
+  int64_t checks = 0;                 // check attempts finished (answered or timed out)
+  int64_t check_timeouts = 0;         // of which timed out
+  int64_t check_latency_sum_ms = 0;   // start to answer (timeouts count their limit)
+  int64_t check_latency_last_ms = -1; // -1 before the first
+  int64_t check_latency_max_ms = 0;
+};
+
 struct OrchestratorConfig {
   std::vector<std::string> names;
   std::vector<std::vector<int32_t>> backups;  // per connection, by index; see FailoverRouter
@@ -70,7 +84,8 @@ class Orchestrator {
  public:
   // `table` holds names.size() * kSlotCount int32s, stays owned by the caller and
   // must outlive this object.
-  Orchestrator(const OrchestratorConfig& config, int32_t* table);
+  // `now`: the time the connections start in the closed state (time-in-state base).
+  Orchestrator(const OrchestratorConfig& config, int32_t* table, int64_t now = 0);
 
   size_t size() const { return circuits_.size(); }
   bool running() const { return running_; }
@@ -112,11 +127,19 @@ class Orchestrator {
   int32_t route(int32_t id) const { return table_[id * kSlotCount + kSlotRoute]; }
   bool checking(int32_t id) const { return checks_[id].token != 0 || checks_[id].retry != 0; }
 
+  const ConnectionMetrics& metrics(int32_t id) const { return metrics_[id]; }
+  // Milliseconds spent in `state` up to `now`, the current stretch included.
+  int64_t circuit_ms(int32_t id, CircuitState state, int64_t now) const;
+  // Moves the time-in-state base to `now` for connections whose circuit never
+  // changed (a host whose clock starts later than the constructor assumed).
+  void RebaseMetrics(int64_t now);
+
  private:
   struct CheckSlot {
     uint64_t token = 0;  // the attempt in flight, 0 when none
     uint64_t retry = 0;  // a retry scheduled with this token, 0 when none
     int32_t attempt = 0;
+    int64_t started_at = 0;  // of the attempt in flight
   };
 
   void StartCheck(int32_t id, int32_t attempt, int64_t now);
@@ -128,12 +151,16 @@ class Orchestrator {
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
   bool Usable(int32_t id) const;
+  // Accounts the stretch spent in `from` when the circuit of `id` leaves it.
+  void TrackCircuit(int32_t id, CircuitState from, int64_t now);
+  void TrackCheck(int32_t id, int64_t latency_ms, bool timed_out);
 
   OrchestratorConfig config_;
   int32_t* table_;
   std::vector<CircuitBreaker> circuits_;
   std::vector<HealthState> health_;
   std::vector<CheckSlot> checks_;
+  std::vector<ConnectionMetrics> metrics_;
   // Per primary: the backup it failed over to and has not recovered from, or -1.
   std::vector<int32_t> serving_backup_;
   FailoverRouter router_;

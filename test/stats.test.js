@@ -118,6 +118,11 @@ describe('metrics()', () => {
       lastCheckAt: 0,
       lastError: null,
       transitions: [],
+      // Call and latency figures (test/metrics.test.js covers their values).
+      calls: { total: 0, successes: 0, failures: 0, rejections: 0, timeouts: 0, cancelled: 0 },
+      latency: { sampleEvery: 128, samples: 0, sumMs: 0, maxMs: null, p50: null, p95: null, p99: null },
+      healthCheck: { checks: 1, timeouts: 0, lastMs: 0, avgMs: 0, maxMs: 0 },
+      circuitTime: { closed: 0, open: 0, halfOpen: 0 },
     });
     health.primary = false;
     await clock.advance('10s');
@@ -156,6 +161,10 @@ describe('metrics()', () => {
     expect(db.metrics().a).toEqual({
       status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null,
       consecutiveSuccesses: 0, consecutiveFailures: 0, lastCheckAt: null, lastError: null, transitions: [],
+      calls: { total: 0, successes: 0, failures: 0, rejections: 0, timeouts: 0, cancelled: 0 },
+      latency: { sampleEvery: 128, samples: 0, sumMs: 0, maxMs: null, p50: null, p95: null, p99: null },
+      healthCheck: { checks: 0, timeouts: 0, lastMs: null, avgMs: null, maxMs: null },
+      circuitTime: { closed: 60000, open: 0, halfOpen: 0 },
     });
   });
 

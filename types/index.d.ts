@@ -175,8 +175,10 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
   circuitBreaker?: CircuitBreakerConfig | false;
   /** Longest wait for each client's close method in `disconnect()`. Default `'5s'`. */
   closeTimeout?: Duration;
-  /** A {@link ManualClock} that drives every timer, for tests. Default: real time. */
+  /** A {@link ManualClock} that drives every timer, for tests (and times sampled calls). Default: real time. */
   clock?: ManualClock;
+  /** Call metrics: `{ sampleEvery }`, the latency sampling rate. */
+  metrics?: MetricsConfig;
 }
 
 // ---------------------------------------------------------------------------
@@ -265,6 +267,110 @@ export interface ConnectionMetrics extends ConnectionStats {
   role?: ProbeResult['role'] | null;
   /** Replication lag from the last {@link ProbeResult}, `null` when unknown or a primary. */
   lagMs?: number | null;
+  /** Counts of execute() calls on this connection (after failover). */
+  calls: CallCounts;
+  /** Sampled execute() latency: one call in `sampleEvery` is timed. */
+  latency: CallLatency;
+  /** Health-check attempt latency, measured by the core (millisecond resolution). */
+  healthCheck: HealthCheckLatency;
+  /** Milliseconds the circuit has spent in each state since the orchestrator was created. */
+  circuitTime: CircuitTime;
+}
+
+/** {@link ConnectionMetrics.calls}. Every count is cumulative since construction. */
+export interface CallCounts {
+  /** Calls admitted to the connection: `fn` ran. */
+  total: number;
+  /** `total - failures - cancelled`: calls that succeeded or are still in flight. */
+  successes: number;
+  /** Admitted calls that threw or rejected (timeouts included), whatever the classifier says. */
+  failures: number;
+  /** Calls refused by an open circuit (built-in or external): `fn` never ran. */
+  rejections: number;
+  /** Calls that hit their execute() `timeout` (also counted in `failures`). */
+  timeouts: number;
+  /** Calls aborted by the caller's `signal`. */
+  cancelled: number;
+}
+
+/** {@link ConnectionMetrics.latency}: from log buckets (factor 2, 10µs to ~42s), in ms. */
+export interface CallLatency {
+  /** The sampling rate: `metrics.sampleEvery`. */
+  sampleEvery: number;
+  /** Calls timed. */
+  samples: number;
+  /** Sum of the timed latencies. */
+  sumMs: number;
+  /** Largest timed latency, `null` before the first sample. */
+  maxMs: number | null;
+  /** Percentiles, interpolated within their bucket; `null` before the first sample. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** {@link ConnectionMetrics.healthCheck}: per check attempt (retries included). */
+export interface HealthCheckLatency {
+  /** Attempts finished (answered or timed out). */
+  checks: number;
+  /** Attempts that timed out; they count `healthCheck.timeout` as their latency. */
+  timeouts: number;
+  /** Latest attempt's latency, `null` before the first. */
+  lastMs: number | null;
+  avgMs: number | null;
+  maxMs: number | null;
+}
+
+/** {@link ConnectionMetrics.circuitTime}, in milliseconds. */
+export interface CircuitTime {
+  closed: number;
+  open: number;
+  halfOpen: number;
+}
+
+/** Metrics options: `config.metrics`. */
+export interface MetricsConfig {
+  /**
+   * Time one execute() call in this many per connection (a power of two, 1 to 65536).
+   * @default 128
+   */
+  sampleEvery?: number;
+}
+
+/**
+ * A metric object a prom-client `Registry` accepts through `registerMetric()`.
+ * prom-client is not a dependency: these are plain objects in its shape.
+ */
+export interface PrometheusCollectorMetric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: 'sum';
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: 'counter' | 'gauge' | 'histogram' | 'summary';
+    aggregator: 'sum';
+    values: Array<{ labels: Record<string, string>; value: number; metricName?: string }>;
+  }>;
+  reset(): void;
+}
+
+/**
+ * Context published on the `tracing:omnidb:execute:*` diagnostics channels
+ * (`diagnostics_channel.tracingChannel('omnidb:execute')`).
+ */
+export interface ExecuteTraceContext {
+  /** The connection name execute() was called with. */
+  name: string;
+  /** The connection the call is routed to when it starts, `null` for an unknown name. */
+  target: string | null;
+  /** Whether `target` is a backup (the call was failed over). */
+  failover: boolean;
+  /** Set before `asyncStart` on success. */
+  result?: unknown;
+  /** Set before `error`. */
+  error?: unknown;
 }
 
 // ---------------------------------------------------------------------------
@@ -464,8 +570,21 @@ export declare class Orchestrator<
   /** `{ status, failoverTo? }` for each connection. */
   health(): Record<ConnectionName<T>, ConnectionHealth>;
 
-  /** Stats plus health-check counters, last check, last error and health history for each connection. */
+  /**
+   * Stats plus health-check counters, last check, last error and health history for
+   * each connection, and call counts, sampled call latency (p50/p95/p99), health-check
+   * latency and time in each circuit state.
+   */
   metrics(): Record<ConnectionName<T>, ConnectionMetrics>;
+
+  /** The metrics in the Prometheus text format (0.0.4): `omnidb_*` families, label `connection`. */
+  prometheus(): string;
+
+  /**
+   * The same families as prom-client metric objects, read at each scrape:
+   * `for (const m of db.prometheusCollector()) registry.registerMetric(m)`.
+   */
+  prometheusCollector(): PrometheusCollectorMetric[];
 
   /**
    * Records a successful call made on a client from `get()`, against the connection
@@ -708,3 +827,69 @@ export declare const probes: {
   /** A probe for the server a pg Pool/Client, ioredis or node-redis client talks to, from its own options. */
   fromClient(client: object, options?: PostgresProbeOptions): Probe;
 };
+
+// ---------------------------------------------------------------------------
+// Express (and plain node:http) integration
+
+/** Options of {@link middleware}. */
+export interface MiddlewareOptions {
+  /** The request property the orchestrator is attached to. Default `'db'` (`req.db`). */
+  property?: string;
+}
+
+/**
+ * Express middleware attaching `db` to every request as `req[property]` (default
+ * `req.db`), then calling `next()`. Needs no express at run time.
+ * Throws {@link ConfigError} when `db` is not an orchestrator or `property` is empty.
+ * @example
+ * app.use(middleware(db));                        // req.db
+ * app.use(middleware(db, { property: 'omnidb' })); // req.omnidb
+ */
+export declare function middleware(
+  db: Orchestrator<any>,
+  options?: MiddlewareOptions,
+): (req: any, res: any, next?: (err?: unknown) => void) => void;
+
+/** One connection's entry in a readiness response (the default `detail: 'stats'`). */
+export interface ReadinessConnection {
+  status: HealthStatus;
+  circuit: CircuitState | 'n/a';
+  /** The backup serving this connection's calls, or `null` when not failed over. */
+  failoverTo: string | null;
+}
+
+/** Options of {@link readiness}. */
+export interface ReadinessOptions<N extends string = string> {
+  /**
+   * The connections that must be available for a 200. Default: all. A connection is
+   * unavailable when it is `'unhealthy'` or its circuit is open, and it is not failed
+   * over to a backup that serves it. Unknown names throw {@link ConfigError}.
+   */
+  require?: readonly N[];
+  /**
+   * Shape of each `connections` entry: `'stats'` (default) `{ status, circuit, failoverTo }`,
+   * or `'health'`: {@link Orchestrator.health}'s `{ status, failoverTo? }`. The verdict is the same.
+   */
+  detail?: 'stats' | 'health';
+}
+
+/** The body a {@link readiness} handler answers with. */
+export interface ReadinessBody<N extends string = string> {
+  status: 'ok' | 'unavailable';
+  connections: Record<N, ReadinessConnection | ConnectionHealth>;
+}
+
+/**
+ * A readiness-probe handler `(req, res)`: 200 `{ status: 'ok', connections }`, or 503
+ * `{ status: 'unavailable', connections }` when any required connection (default: all)
+ * is unhealthy or has an open circuit and no failover target serves it. Answers with
+ * `res.status().json()` when present (Express), else `res.statusCode` + `res.end()`
+ * (node:http); sets `Cache-Control: no-store`.
+ * @example
+ * app.get('/ready', readiness(db));
+ * app.get('/ready/writes', readiness(db, { require: ['primary'] }));
+ */
+export declare function readiness<T extends Record<string, any>>(
+  db: Orchestrator<T>,
+  options?: ReadinessOptions<ConnectionName<T>>,
+): (req: any, res: any) => void;

@@ -1,13 +1,13 @@
 'use strict';
 // An Express app wired as OmniDB's docs show: one Orchestrator holding a pg Pool for
 // the primary, one for its streaming replica, and an ioredis client; `req.db` in
-// middleware; reads that fail over, writes pinned to the primary, a Redis cache.
+// middleware (omnidb's `middleware`); reads that fail over, writes pinned to the primary, a Redis cache.
 //
 //   PRIMARY_URL=... REPLICA_URL=... REDIS_URL=... node examples/express/server.js
 const express = require('express');
 const { Pool } = require('pg');
 const Redis = require('ioredis');
-const { Orchestrator, CircuitOpenError, isConnectionError } = require('../..');
+const { Orchestrator, CircuitOpenError, isConnectionError, middleware, readiness } = require('../..');
 
 /**
  * Builds the orchestrator and the app; nothing listens yet. Call start() before serving.
@@ -51,10 +51,7 @@ function createApp({ primaryUrl, replicaUrl, redisUrl, interval = '1s', onPoolEr
 
   const app = express();
   app.use(express.json());
-  app.use((req, res, next) => {
-    req.db = db;
-    next();
-  });
+  app.use(middleware(db)); // req.db
 
   // Reads: fail over to the replica, and retry once there if the primary dies mid-call.
   app.get('/items', async (req, res, next) => {
@@ -103,11 +100,9 @@ function createApp({ primaryUrl, replicaUrl, redisUrl, interval = '1s', onPoolEr
   });
 
   // Readiness: 503 when a connection is unhealthy and nothing serves in its place.
-  app.get('/health', (req, res) => {
-    const health = req.db.health();
-    const ready = Object.values(health).every((h) => h.status !== 'unhealthy' || h.failoverTo);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', connections: health });
-  });
+  // (An open circuit with no backup serving counts too.) `detail: 'health'` keeps this
+  // route's body as db.health() reports it: `{ status, failoverTo? }` per connection.
+  app.get('/health', readiness(db, { detail: 'health' }));
 
   app.get('/stats', (req, res) => res.json(req.db.metrics()));
 

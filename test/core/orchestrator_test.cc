@@ -966,5 +966,84 @@ TEST_F(OrchestratorTest, ReleaseTrialLetsAnotherTrialIn) {
   EXPECT_EQ(core_->Acquire(kPrimary), Admission::kRejected);
 }
 
+// ---- metrics: time in circuit state, health-check latency ---------------------------
+
+TEST_F(OrchestratorTest, TimeInStateStartsClosedAtConstruction) {
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kClosed, 5000), 5000);
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kOpen, 5000), 0);
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kHalfOpen, 5000), 0);
+}
+
+TEST_F(OrchestratorTest, TimeInStateFollowsEveryCircuitTransition) {
+  // closed [0, kT0) -> open [kT0, kT0 + reset) -> half-open [.., +500) -> closed
+  HalfOpenCircuit(kPrimary, kT0);
+  const int64_t half_open_at = kT0 + kResetTimeout;
+  for (int i = 0; i < kHalfOpenSuccesses; ++i) {
+    core_->Acquire(kPrimary);
+    core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), half_open_at + 500);
+  }
+  ASSERT_EQ(core_->circuit(kPrimary).state(), CircuitState::kClosed);
+  const int64_t now = half_open_at + 2000;
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kClosed, now), kT0 + 1500);
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kOpen, now), kResetTimeout);
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kHalfOpen, now), 500);
+  // The replica never left closed.
+  EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kClosed, now), now);
+}
+
+TEST_F(OrchestratorTest, TimeInStateCountsHealthHeldOpenAndExternalStates) {
+  PrimaryUnhealthy();  // opened at kT0 + 10, held open
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kOpen, kT0 + 1010), 1000);
+  core_->SetExternalCircuit(kReplica, CircuitState::kOpen, kT0 + 100);
+  core_->SetExternalCircuit(kReplica, CircuitState::kClosed, kT0 + 400);
+  EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kOpen, kT0 + 1000), 300);
+  EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kClosed, kT0 + 1000), kT0 + 700);
+}
+
+TEST_F(OrchestratorTest, RebaseMetricsMovesTheStartOfAnUnchangedCircuit) {
+  core_->RebaseMetrics(kT0);
+  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kClosed, kT0 + 250), 250);
+}
+
+TEST_F(OrchestratorTest, CheckLatencyIsMeasuredFromStartToAnswer) {
+  EXPECT_EQ(core_->metrics(kPrimary).check_latency_last_ms, -1);
+  StartMonitoring(kT0);
+  Answer(kPrimary, kGood, kT0 + 40);
+  Answer(kReplica, kSlow, kT0 + 7);
+  RunDue(kT0 + kInterval);
+  Answer(kPrimary, kFailed, kT0 + kInterval + 10);
+  const ConnectionMetrics& m = core_->metrics(kPrimary);
+  EXPECT_EQ(m.checks, 2);
+  EXPECT_EQ(m.check_timeouts, 0);
+  EXPECT_EQ(m.check_latency_sum_ms, 50);
+  EXPECT_EQ(m.check_latency_last_ms, 10);
+  EXPECT_EQ(m.check_latency_max_ms, 40);
+  EXPECT_EQ(core_->metrics(kReplica).check_latency_last_ms, 7);
+}
+
+TEST_F(OrchestratorTest, CheckTimeoutCountsItsLimitAndStaleAnswersCountNothing) {
+  StartMonitoring(kT0);
+  const uint64_t stale = token_[kPrimary];
+  RunDue(kT0 + kTimeout);
+  core_->ReportCheck(kPrimary, stale, kGood, "", kT0 + kTimeout + 1);  // too late
+  const ConnectionMetrics& m = core_->metrics(kPrimary);
+  EXPECT_EQ(m.checks, 1);
+  EXPECT_EQ(m.check_timeouts, 1);
+  EXPECT_EQ(m.check_latency_last_ms, kTimeout);
+  EXPECT_EQ(m.check_latency_max_ms, kTimeout);
+}
+
+TEST_F(OrchestratorTest, EveryRetryAttemptIsACheck) {
+  OrchestratorConfig c = Pair();
+  c.retries = 1;
+  Build(c);
+  StartMonitoring(kT0);
+  Answer(kPrimary, kFailed, kT0 + 5);
+  RunDue(kT0 + 5 + kRetryDelay);
+  Answer(kPrimary, kGood, kT0 + 5 + kRetryDelay + 3);
+  EXPECT_EQ(core_->metrics(kPrimary).checks, 2);
+  EXPECT_EQ(core_->metrics(kPrimary).check_latency_sum_ms, 8);
+}
+
 }  // namespace
 }  // namespace omnidb

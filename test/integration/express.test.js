@@ -149,8 +149,15 @@ test('GET /stats: metrics for primary, replica and cache', async () => {
       lastCheckAt: expect.any(Number),
       lastError: null,
       transitions: expect.any(Array),
+      calls: {
+        total: expect.any(Number), successes: expect.any(Number), failures: 0, rejections: 0, timeouts: 0, cancelled: 0,
+      },
+      latency: expect.objectContaining({ sampleEvery: 128, samples: expect.any(Number) }),
+      healthCheck: expect.objectContaining({ checks: expect.any(Number), timeouts: 0 }),
+      circuitTime: { closed: expect.any(Number), open: 0, halfOpen: 0 },
     });
     expect(body[name].consecutiveSuccesses).toBeGreaterThan(0);
+    expect(body[name].healthCheck.checks).toBeGreaterThan(0);
   }
 });
 

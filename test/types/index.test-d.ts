@@ -15,6 +15,7 @@ import {
   ConnectionMetrics,
   ConnectionName,
   ConnectionStats,
+  PrometheusCollectorMetric,
   Duration,
   ExecuteContext,
   HealthCheckContext,
@@ -159,6 +160,12 @@ expectAssignable<ConnectionStats>(metrics.primary);
 expectType<number | null>(metrics.primary.lastCheckAt);
 expectType<string | null>(metrics.primary.lastError);
 expectType<'healthy' | 'degraded' | 'unhealthy'>(metrics.primary.transitions[0].to);
+expectType<number>(metrics.primary.calls.rejections);
+expectType<number | null>(metrics.primary.latency.p99);
+expectType<number | null>(metrics.primary.healthCheck.lastMs);
+expectType<number>(metrics.primary.circuitTime.halfOpen);
+expectType<string>(db.prometheus());
+expectType<PrometheusCollectorMetric[]>(db.prometheusCollector());
 
 db.recordSuccess('primary');
 db.recordFailure('cache');
@@ -419,6 +426,8 @@ expectType<
   | 'parseDuration'
   | 'defaultIsFailure'
   | 'isConnectionError'
+  | 'middleware'
+  | 'readiness'
   | 'probes'
 >(null as unknown as keyof typeof omnidb);
 expectAssignable<HealthCheckResult>('degraded');
