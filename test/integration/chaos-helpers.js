@@ -148,4 +148,22 @@ async function restoreCluster(cluster) {
   if (cluster.redis && cluster.redis.pid === null) await cluster.startRedis();
 }
 
-module.exports = { watchUnhandledRejections, EventLog, poll, threshold, restoreCluster, realProcess };
+/**
+ * A JSON-over-HTTP client for `base()` (read at each call: the server starts in
+ * beforeAll). Every request is bounded, so a hang fails with the route's name
+ * instead of the test timeout.
+ */
+function httpClient(base) {
+  const http = async (method, urlPath, body) => {
+    const res = await fetch(base() + urlPath, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return { get: (urlPath) => http('GET', urlPath), post: (urlPath, body) => http('POST', urlPath, body) };
+}
+
+module.exports = { watchUnhandledRejections, EventLog, poll, threshold, restoreCluster, realProcess, httpClient };

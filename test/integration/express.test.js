@@ -9,7 +9,7 @@ const { Client } = require('pg');
 const Redis = require('ioredis');
 const { startCluster } = require('../harness/servers');
 const { createApp } = require('../../examples/express/app');
-const { watchUnhandledRejections, EventLog, poll, restoreCluster } = require('./chaos-helpers');
+const { watchUnhandledRejections, EventLog, poll, restoreCluster, httpClient } = require('./chaos-helpers');
 
 jest.setTimeout(30000);
 
@@ -57,18 +57,7 @@ afterAll(async () => {
   }
 }, 60000);
 
-/** One HTTP request, bounded: a hang fails with the route's name, not the test timeout. */
-async function http(method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  return { status: res.status, body: await res.json() };
-}
-const get = (path) => http('GET', path);
-const post = (path, body) => http('POST', path, body);
+const { get, post } = httpClient(() => base);
 
 /** A short-lived pg client, always closed. */
 async function withClient(url, fn) {

@@ -16,7 +16,7 @@ const { startCluster } = require('../harness/servers');
 const { AppModule } = require('../../examples/nestjs/app.module');
 const { OmniDbModule, OmniDbHealthIndicator, InjectOmniDb, OMNIDB_ORCHESTRATOR } = require('../../lib/nestjs');
 const { Orchestrator, ManualClock, ConfigError } = require('../..');
-const { watchUnhandledRejections, EventLog, restoreCluster } = require('./chaos-helpers');
+const { watchUnhandledRejections, EventLog, restoreCluster, httpClient } = require('./chaos-helpers');
 
 jest.setTimeout(30000);
 
@@ -57,18 +57,7 @@ afterAll(async () => {
   }
 }, 60000);
 
-/** One HTTP request, bounded: a hang fails with the route's name, not the test timeout. */
-async function http(method, urlPath, body) {
-  const res = await fetch(base + urlPath, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  return { status: res.status, body: await res.json() };
-}
-const get = (p) => http('GET', p);
-const post = (p, body) => http('POST', p, body);
+const { get, post } = httpClient(() => base);
 
 const up = { status: 'healthy', circuit: 'closed', failoverTo: null };
 
