@@ -126,4 +126,19 @@ double MonotonicMs() {
   return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
 
+ProbeObservation FailedObservation(const std::string& cause, double started_ms) {
+  ProbeObservation seen;
+  seen.latency_ms = MonotonicMs() - started_ms;
+  seen.error = cause;
+  return seen;
+}
+
+ProbeResult ConcludeProbe(ProbeObservation seen, const ProbePolicy& policy,
+                          const std::string& where, const std::string& secret) {
+  seen.error = Redact(OneLine(seen.error), secret);
+  ProbeResult result = ClassifyProbe(seen, policy, where);
+  result.error = Redact(result.error, secret);
+  return result;
+}
+
 }  // namespace omnidb

@@ -429,20 +429,13 @@ void RedisProbe::Close() {
   DropConnection();
 }
 
-void RedisProbe::Fail(const std::string& cause) {
-  ProbeObservation seen;
-  seen.latency_ms = MonotonicMs() - started_ms_;
-  seen.error = cause;
-  Finish(seen);
-}
+void RedisProbe::Fail(const std::string& cause) { Finish(FailedObservation(cause, started_ms_)); }
 
 void RedisProbe::Finish(ProbeObservation seen) {
   if (!seen.answered || !config_.persistent) DropConnection();
-  seen.error = Redact(OneLine(seen.error), config_.target.password);
   phase_ = Phase::kIdle;
   ResetRound();
-  ProbeResult result = ClassifyProbe(seen, config_.policy, where_);
-  result.error = Redact(result.error, config_.target.password);
+  const ProbeResult result = ConcludeProbe(std::move(seen), config_.policy, where_, config_.target.password);
   on_result_(result);  // last: the callback may start the next round
 }
 

@@ -1,22 +1,9 @@
 'use strict';
 // Nothing outlives disconnect(): no timer, no handle keeping the process alive.
-const path = require('path');
-const { once } = require('events');
-const { spawn } = require('child_process');
 const { Orchestrator } = require('..');
+const { runFixture } = require('./helpers');
 
-const root = path.join(__dirname, '..');
-
-async function run(...args) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'exits.js'), ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  // Jest's own timeout catches a process that never exits.
-  const [code, signal] = await once(child, 'exit');
-  return { code, signal, stdout, stderr };
-}
+const run = (...args) => runFixture('exits.js', ...args);
 
 test('a script that connects and disconnects an orchestrator with health checks exits by itself', async () => {
   expect(await run('1')).toEqual({ code: 0, signal: null, stdout: 'done 1', stderr: '' });

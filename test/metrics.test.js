@@ -1,26 +1,13 @@
 'use strict';
 // metrics(): call counts, sampled latency, health-check latency and time in each
 // circuit state, after known sequences on a ManualClock.
-const { useOrchestrators, ManualClock, settle } = require('./helpers');
+const { useOrchestrators, primaryAndReplica, ManualClock, settle } = require('./helpers');
 const { OmniDbError } = require('..');
 const { bucketOf, BOUNDS_MS } = require('../lib/metrics');
 
 const make = useOrchestrators();
 
-function setup(extra = {}) {
-  const clock = new ManualClock();
-  const health = { primary: true, replica: true };
-  const db = make({
-    connections: { primary: {}, replica: {} },
-    failover: { primary: 'replica' },
-    clock,
-    healthCheck: { interval: '10s', checks: { primary: () => health.primary, replica: () => health.replica } },
-    circuitBreaker: { threshold: 2, resetTimeout: '1m' },
-    metrics: { sampleEvery: 1 },
-    ...extra,
-  });
-  return { db, clock, health };
-}
+const setup = (extra = {}) => primaryAndReplica(make, { metrics: { sampleEvery: 1 }, ...extra });
 
 const fail = () => { throw new Error('boom'); };
 

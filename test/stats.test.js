@@ -1,22 +1,10 @@
 'use strict';
 // getStats(), health() and metrics(): their exact shapes.
-const { useOrchestrators, ManualClock, settle } = require('./helpers');
+const { useOrchestrators, primaryAndReplica, ManualClock, settle } = require('./helpers');
 
 const make = useOrchestrators();
 
-function setup(extra = {}) {
-  const clock = new ManualClock();
-  const health = { primary: true, replica: true };
-  const db = make({
-    connections: { primary: {}, replica: {} },
-    failover: { primary: 'replica' },
-    clock,
-    healthCheck: { interval: '10s', checks: { primary: () => health.primary, replica: () => health.replica } },
-    circuitBreaker: { threshold: 2, resetTimeout: '1m' },
-    ...extra,
-  });
-  return { db, clock, health };
-}
+const setup = (extra = {}) => primaryAndReplica(make, extra);
 
 describe('getStats()', () => {
   test('is exactly { status, circuit, failures, failoverTo } per connection', () => {

@@ -5,20 +5,12 @@
 // fails this test instead of killing the Jest runner.
 const path = require('path');
 const { once } = require('events');
-const { spawn } = require('child_process');
 const { Worker } = require('worker_threads');
+const { runFixture } = require('./helpers');
 
 const root = path.join(__dirname, '..');
 
-async function host(...args) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'worker-host.js'), ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const [code, signal] = await once(child, 'exit');
-  return { code, signal, stdout, stderr };
-}
+const host = (...args) => runFixture('worker-host.js', ...args);
 
 test.each([
   ['a check that never settles', 'hanging-check', 'check-in-flight'],

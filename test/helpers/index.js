@@ -68,6 +68,44 @@ function flush() {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * A primary failing over to a replica, both with checks whose answers the test sets
+ * through `health`, on a ManualClock: interval 10s, threshold 2, resetTimeout 1m.
+ */
+function primaryAndReplica(make, extra = {}) {
+  const clock = new ManualClock();
+  const health = { primary: true, replica: true };
+  const db = make({
+    connections: { primary: {}, replica: {} },
+    failover: { primary: 'replica' },
+    clock,
+    healthCheck: { interval: '10s', checks: { primary: () => health.primary, replica: () => health.replica } },
+    circuitBreaker: { threshold: 2, resetTimeout: '1m' },
+    ...extra,
+  });
+  return { db, clock, health };
+}
+
+/**
+ * Runs test/fixtures/<name> in a child node process and resolves with how it ended
+ * and what it printed. A child that never exits is caught by Jest's own timeout; a
+ * native abort fails the calling test instead of the runner.
+ */
+async function runFixture(name, ...args) {
+  const { spawn } = require('child_process');
+  const { once } = require('events');
+  const path = require('path');
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', name), ...args],
+    { cwd: path.join(__dirname, '..', '..') });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const [code, signal] = await once(child, 'exit');
+  return { code, signal, stdout, stderr };
+}
+
 module.exports = {
-  Orchestrator, ManualClock, useOrchestrators, record, deferred, settle, scriptedCheck, flush,
+  Orchestrator, ManualClock, useOrchestrators, record, deferred, settle, scriptedCheck, flush, runFixture,
+  primaryAndReplica,
 };

@@ -166,4 +166,34 @@ function httpClient(base) {
   return { get: (urlPath) => http('GET', urlPath), post: (urlPath, body) => http('POST', urlPath, body) };
 }
 
-module.exports = { watchUnhandledRejections, EventLog, poll, threshold, restoreCluster, realProcess, httpClient };
+/** SIGKILLs the primary and waits until `db` (recorded by `log`) has failed it over and marked it unhealthy. */
+async function killPrimaryAndFailOver(cluster, log) {
+  const since = log.entries.length;
+  await cluster.killPrimary('SIGKILL');
+  await log.waitForEvent('failover', 'primary', {}, { since });
+  await log.waitForEvent('health:changed', 'primary', { current: 'unhealthy' }, { since });
+}
+
+/** SIGSTOPs the replica and waits until its health check calls it unhealthy. */
+async function freezeReplica(cluster, log) {
+  const since = log.entries.length;
+  cluster.freeze('replica');
+  await log.waitForEvent('health:changed', 'replica', { current: 'unhealthy' }, { since });
+}
+
+/** Thaws/restarts whatever is down, then waits until primary and replica are healthy and streaming again. */
+async function restoreAndAwaitHealthy(cluster, log, db) {
+  const since = log.entries.length;
+  await restoreCluster(cluster);
+  for (const name of ['primary', 'replica']) {
+    if (db.health()[name].status !== 'healthy') {
+      await log.waitForEvent('health:changed', name, { current: 'healthy' }, { since, timeout: 15000 });
+    }
+  }
+  await cluster.waitForStreaming();
+}
+
+module.exports = {
+  watchUnhandledRejections, EventLog, poll, threshold, restoreCluster, realProcess, httpClient,
+  killPrimaryAndFailOver, freezeReplica, restoreAndAwaitHealthy,
+};

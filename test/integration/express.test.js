@@ -9,7 +9,7 @@ const { Client } = require('pg');
 const Redis = require('ioredis');
 const { startCluster } = require('../harness/servers');
 const { createApp } = require('../../examples/express/app');
-const { watchUnhandledRejections, EventLog, poll, restoreCluster, httpClient } = require('./chaos-helpers');
+const { watchUnhandledRejections, EventLog, poll, httpClient, killPrimaryAndFailOver, freezeReplica, restoreAndAwaitHealthy } = require('./chaos-helpers');
 
 jest.setTimeout(30000);
 
@@ -151,12 +151,8 @@ test('GET /stats: metrics for primary, replica and cache', async () => {
 });
 
 test('primary killed: reads 200 from the replica, writes 503, /health 200; replica frozen too: /health 503; both restored', async () => {
-  const since = log.entries.length;
   try {
-    await cluster.killPrimary('SIGKILL');
-    await log.waitFor((e) => e.event === 'failover' && e.payload.primary === 'primary', { since, what: 'failover of primary' });
-    await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === 'primary' && e.payload.current === 'unhealthy',
-      { since, what: 'primary unhealthy' });
+    await killPrimaryAndFailOver(cluster, log);
 
     const read = await get('/items');
     expect(read.status).toBe(200);
@@ -177,10 +173,7 @@ test('primary killed: reads 200 from the replica, writes 503, /health 200; repli
     expect((await get('/cached/items')).status).toBe(200);
 
     // Now the replica hangs as well: nothing can serve the primary's traffic.
-    const frozenSince = log.entries.length;
-    cluster.freeze('replica');
-    await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === 'replica' && e.payload.current === 'unhealthy',
-      { since: frozenSince, what: 'replica unhealthy' });
+    await freezeReplica(cluster, log);
     const down = await get('/health');
     expect(down.status).toBe(503);
     expect(down.body.status).toBe('unavailable');
@@ -192,15 +185,7 @@ test('primary killed: reads 200 from the replica, writes 503, /health 200; repli
     expect(refused.status).toBe(503);
     expect(refused.body.code).toBe('OMNIDB_CIRCUIT_OPEN');
   } finally {
-    const restoreSince = log.entries.length;
-    await restoreCluster(cluster); // thaw the replica, restart the primary
-    for (const name of ['primary', 'replica']) {
-      if (db.health()[name].status !== 'healthy') {
-        await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === name && e.payload.current === 'healthy',
-          { since: restoreSince, what: `${name} healthy again`, timeout: 15000 });
-      }
-    }
-    await cluster.waitForStreaming();
+    await restoreAndAwaitHealthy(cluster, log, db); // thaw the replica, restart the primary
   }
 
   const health = await get('/health');

@@ -16,7 +16,7 @@ const { startCluster } = require('../harness/servers');
 const { AppModule } = require('../../examples/nestjs/app.module');
 const { OmniDbModule, OmniDbHealthIndicator, InjectOmniDb, OMNIDB_ORCHESTRATOR } = require('../../lib/nestjs');
 const { Orchestrator, ManualClock, ConfigError } = require('../..');
-const { watchUnhandledRejections, EventLog, restoreCluster, httpClient } = require('./chaos-helpers');
+const { watchUnhandledRejections, EventLog, httpClient, killPrimaryAndFailOver, freezeReplica, restoreAndAwaitHealthy } = require('./chaos-helpers');
 
 jest.setTimeout(30000);
 
@@ -91,12 +91,8 @@ test('GET /health: 200 from terminus with every connection up', async () => {
 });
 
 test('primary killed: /items 200 from the replica, /health 200; replica frozen too: /health 503; both restored', async () => {
-  const since = log.entries.length;
   try {
-    await cluster.killPrimary('SIGKILL');
-    await log.waitFor((e) => e.event === 'failover' && e.payload.primary === 'primary', { since, what: 'failover of primary' });
-    await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === 'primary' && e.payload.current === 'unhealthy',
-      { since, what: 'primary unhealthy' });
+    await killPrimaryAndFailOver(cluster, log);
 
     const read = await get('/items');
     expect(read.status).toBe(200);
@@ -114,10 +110,7 @@ test('primary killed: /items 200 from the replica, /health 200; replica frozen t
       connections: { primary: { status: 'unhealthy', circuit: 'open', failoverTo: 'replica' }, replica: up, cache: up },
     });
 
-    const frozenSince = log.entries.length;
-    cluster.freeze('replica');
-    await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === 'replica' && e.payload.current === 'unhealthy',
-      { since: frozenSince, what: 'replica unhealthy' });
+    await freezeReplica(cluster, log);
     const down = await get('/health');
     expect(down.status).toBe(503);
     expect(down.body.status).toBe('error');
@@ -134,15 +127,7 @@ test('primary killed: /items 200 from the replica, /health 200; replica frozen t
     expect(refused.status).toBe(503);
     expect(refused.body.code).toBe('OMNIDB_CIRCUIT_OPEN');
   } finally {
-    const restoreSince = log.entries.length;
-    await restoreCluster(cluster); // thaw the replica, restart the primary
-    for (const name of ['primary', 'replica']) {
-      if (db.health()[name].status !== 'healthy') {
-        await log.waitFor((e) => e.event === 'health:changed' && e.payload.name === name && e.payload.current === 'healthy',
-          { since: restoreSince, what: `${name} healthy again`, timeout: 15000 });
-      }
-    }
-    await cluster.waitForStreaming();
+    await restoreAndAwaitHealthy(cluster, log, db); // thaw the replica, restart the primary
   }
 
   const health = await get('/health');
