@@ -33,6 +33,14 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  */
 function defaultIsFailure(error) {
   if (error === null || typeof error !== 'object') return true;
+  try {
+    return failure(error);
+  } catch {
+    return true; // unreadable: it counts
+  }
+}
+
+function failure(error) {
   const { code, sqlState } = error;
   if (typeof code === 'string') {
     if (SQLSTATE.test(code) && CALLER_CLASSES.has(code.slice(0, 2))) return false;
@@ -49,7 +57,7 @@ function defaultIsFailure(error) {
 // server, or its answer was lost. Only these make an idempotent call retry elsewhere.
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'OMNIDB_TIMEOUT',
+  'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN',
   // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
   '57P01', '57P02', '57P03', '53300',
   // mysql2
@@ -67,7 +75,18 @@ const CONNECTION_MESSAGES = /Connection terminated|Connection is closed|connecti
  */
 function isConnectionError(error) {
   if (error === null || typeof error !== 'object') return false;
+  try {
+    return connectionError(error);
+  } catch {
+    return false; // a getter that throws: nothing recognisable
+  }
+}
+
+function connectionError(error) {
   const { code, message } = error;
+  // execute()'s own deadline: a connection error only when the connection answered
+  // nothing else meanwhile; one slow call among answered ones is the call's problem.
+  if (code === 'OMNIDB_TIMEOUT') return error.unresponsive !== false;
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || (SQLSTATE.test(code) && code.startsWith('08')))) {
     return true;
   }

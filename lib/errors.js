@@ -2,6 +2,16 @@
 // Every error a user catches from OmniDB is born here, in JS: `instanceof` then
 // works in any realm (Jest runs tests in its own), and each carries a stable `code`.
 
+// A name as text, whatever it is (a Symbol, an object whose toString throws).
+function text(value) {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return typeof value === 'object' && value !== null ? '[object]' : typeof value;
+  }
+}
+
 class OmniDbError extends Error {
   /**
    * @param {string} message
@@ -32,20 +42,26 @@ class CircuitOpenError extends OmniDbError {
   }
 }
 
-/** execute() ran past its `timeout` option. */
+/**
+ * execute() ran past its `timeout` option. `unresponsive`: the connection answered
+ * nothing else while the call waited (the server stopped answering, a connection
+ * error), as opposed to this one call being slow.
+ */
 class TimeoutError extends OmniDbError {
-  constructor(connection, timeout) {
-    super(`Operation on "${connection}" timed out after ${timeout}ms`, 'OMNIDB_TIMEOUT',
-      { connection, timeout });
+  constructor(connection, timeout, unresponsive = true) {
+    super(`Operation on "${connection}" timed out after ${timeout}ms` +
+      (unresponsive ? '' : ' (the connection answered other calls meanwhile: this call was slow)'),
+    'OMNIDB_TIMEOUT', { connection, timeout, unresponsive });
   }
 }
 
 /** execute()/recordFailure() named a connection the orchestrator does not have. */
 class UnknownConnectionError extends OmniDbError {
   constructor(connection, available) {
-    super(`Connection "${String(connection)}" is unavailable: no connection by that name. ` +
+    const name = text(connection);
+    super(`Connection "${name}" is unavailable: no connection by that name. ` +
       `Available: ${available.join(', ')}`, 'OMNIDB_UNKNOWN_CONNECTION',
-    { connection: String(connection), available: available.slice() });
+    { connection: name, available: available.slice() });
   }
 }
 

@@ -4,6 +4,9 @@
 // runs calls through the breaker, reads its state, forces it open while the
 // connection is unhealthy, and reports its transitions.
 
+const { ConfigError } = require('./errors');
+const { describe } = require('./validate');
+
 class ExternalBreaker {
   /**
    * @param {object} breaker the user's breaker
@@ -118,4 +121,30 @@ class CockatielBreaker extends ExternalBreaker {
   }
 }
 
-module.exports = { ExternalBreaker };
+/**
+ * One adapter per connection for `circuitBreaker.use` (a breaker, or a function of
+ * the connection name returning one). A breaker shared by several connections gets
+ * one adapter, whose transitions `onChange(ids, state)` reports for all of them.
+ * Throws ConfigError for anything that is not a breaker.
+ */
+function attachBreakers(names, use, onChange) {
+  const byBreaker = new Map();
+  return names.map((name, id) => {
+    const breaker = typeof use === 'function' ? use(name) : use;
+    if (breaker === null || typeof breaker !== 'object' ||
+        (typeof breaker.execute !== 'function' && typeof breaker.fire !== 'function')) {
+      throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
+        `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
+    }
+    let entry = byBreaker.get(breaker);
+    if (entry === undefined) {
+      entry = { ids: [], adapter: null };
+      entry.adapter = ExternalBreaker.wrap(breaker, (state) => onChange(entry.ids, state));
+      byBreaker.set(breaker, entry);
+    }
+    entry.ids.push(id);
+    return entry.adapter;
+  });
+}
+
+module.exports = { ExternalBreaker, attachBreakers };

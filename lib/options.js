@@ -4,6 +4,7 @@
 // follows one shape: where (option path, connection), what was expected, what came.
 const { ConfigError } = require('./errors');
 const native = require('./native');
+const { describe, isPlainObject, closest, checkKeys } = require('./validate');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -14,61 +15,6 @@ const KNOWN = {
   retry: ['retries', 'delay'],
   circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
 };
-
-/** Describes a received value for an error message: `'30x' (string)`. */
-function describe(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `'${value}' (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${value} (${typeof value})`;
-  if (typeof value === 'function') return `a function`;
-  if (Array.isArray(value)) return 'an array';
-  return `an object`;
-}
-
-function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function editDistance(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length];
-}
-
-/** The known key closest to `key`, or null when none is close enough to be a typo. */
-function closest(key, known) {
-  let best = null;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  // Close enough to be a typo, and not a whole rewrite of a short name ('d' is no 'a').
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) && bestDistance < key.length ? best : null;
-}
-
-function checkKeys(object, where, known) {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const guess = closest(key, known);
-    throw new ConfigError(`Unknown option "${key}" in ${where}` +
-      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
-  }
-}
 
 /**
  * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
@@ -257,4 +203,4 @@ function normalizeConfig(config) {
   };
 }
 
-module.exports = { normalizeConfig, parseDuration, describe, closest };
+module.exports = { normalizeConfig, parseDuration };

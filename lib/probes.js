@@ -13,7 +13,8 @@
 // the addon receives one plain object with every default filled in.
 const native = require('./native');
 const { ConfigError, OmniDbError } = require('./errors');
-const { parseDuration, describe, closest } = require('./options');
+const { parseDuration } = require('./options');
+const { describe, isPlainObject, closest, checkKeys: checkKnownKeys } = require('./validate');
 
 /** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
 const PROBE = Symbol.for('omnidb.probe');
@@ -40,12 +41,6 @@ const REDIS_TARGET_KEYS = ['host', 'port', 'path', 'socketPath', 'username', 'pa
 const ROLES = { any: 0, primary: 1, master: 1, replica: 2, standby: 2, slave: 2 };
 
 // ------------------------------------------------------------------ small checks
-
-function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** A target string with any password in it masked, for messages. */
 function mask(text) {
@@ -89,12 +84,7 @@ function port(value, where) {
 }
 
 function checkKeys(object, where, known) {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key) || object[key] === undefined) continue;
-    const guess = closest(key, known);
-    throw new ConfigError(`Unknown option "${key}" in ${where}` +
-      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
-  }
+  checkKnownKeys(object, where, known, { allowUndefined: true });
 }
 
 function decode(value, where) {

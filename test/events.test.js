@@ -70,6 +70,7 @@ describe('re-entrant listeners', () => {
     const end = jest.fn();
     const db = make({ connections: { primary: { end }, replica: {} }, failover: { primary: 'replica' }, circuitBreaker: { threshold: 1 } });
     let disconnecting;
+    await db.connect();
     db.on('circuit:open', () => { disconnecting = db.disconnect(); });
     const disconnected = next(db, 'disconnected');
     const err = new Error('x');

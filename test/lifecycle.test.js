@@ -289,11 +289,30 @@ describe('disconnect()', () => {
     expect(closed).toBe(true);
   });
 
+  test('before connect(): the clients are closed, and no disconnected event (nothing was connected)', async () => {
+    const end = jest.fn();
+    const db = make({ connections: { pg: { end } } });
+    const events = record(db, ['disconnected']);
+    await db.disconnect();
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(events.of('disconnected')).toEqual([]);
+  });
+
+  test('removes the handlers of shutdownOnSignal()', async () => {
+    const db = make({ connections: { pg: {} } });
+    const before = process.listenerCount('SIGTERM');
+    db.shutdownOnSignal({ exitProcess: false });
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    await db.disconnect();
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
   test('a client shared by two connections is closed once', async () => {
     const end = jest.fn();
     const shared = { end };
     const db = make({ connections: { writer: shared, reader: shared } });
     const events = record(db, ['disconnected']);
+    await db.connect();
     await db.disconnect();
     expect(end).toHaveBeenCalledTimes(1);
     expect(events.of('disconnected').map((e) => e.name)).toEqual(['writer', 'reader']);
@@ -307,6 +326,7 @@ describe('disconnect()', () => {
     const errors = [];
     db.on('error', (e) => errors.push(e));
     const events = record(db, ['disconnected']);
+    await db.connect();
     await expect(db.disconnect()).resolves.toBeUndefined();
     expect(errors).toEqual([{
       name: 'pg', error: expect.any(Error), context: 'disconnect', message: 'close failed', timestamp: expect.any(Number),
@@ -337,6 +357,7 @@ describe('disconnect()', () => {
     const errors = [];
     db.on('error', (e) => errors.push(e));
     const disconnected = record(db, ['disconnected']);
+    await db.connect();
     await db.disconnect();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: 'pg', context: 'disconnect' });
@@ -392,6 +413,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const clock = new ManualClock(42);
     const end = jest.fn();
     const db = make({ connections: { pg: { end } }, clock });
+    await db.connect();
     register(db);
     const disconnected = once(db, 'disconnected');
     const shutdown = once(db, 'shutdown');
@@ -403,6 +425,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
 
   test('SIGINT too, by default', async () => {
     const db = make({ connections: { pg: {} } });
+    await db.connect();
     register(db);
     const shutdown = once(db, 'shutdown');
     const disconnected = once(db, 'disconnected');
@@ -415,6 +438,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
   test('disconnects once under two concurrent signals', async () => {
     const end = jest.fn();
     const db = make({ connections: { pg: { end } } });
+    await db.connect();
     register(db);
     const events = record(db, ['shutdown', 'disconnected']);
     const done = once(db, 'disconnected');
@@ -430,6 +454,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
 
   test('only the configured signals are handled', async () => {
     const db = make({ connections: { pg: {} } });
+    await db.connect();
     const before = process.listenerCount('SIGINT');
     register(db, { signals: ['SIGUSR2'] });
     expect(process.listenerCount('SIGINT')).toBe(before);
