@@ -177,11 +177,25 @@ void NativeOrchestrator::OnTimer(void* raw) {
   napi_close_handle_scope(env, scope);
 }
 
+void NativeOrchestrator::HoldWhileRunning() {
+  if (held_ || !core_->running()) return;
+  held_ = true;
+  Ref();
+}
+
+void NativeOrchestrator::ReleaseWhenStopped() {
+  if (!held_ || core_->running()) return;
+  held_ = false;
+  Unref();
+}
+
 Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
   if (!closed_) {
     // The first round starts now, inside this call, so connect() sees its checks.
     const int64_t now = CurrentTime();
     core_->Start(now);
+    // Before the flush: a listener in it may stop or close again.
+    HoldWhileRunning();
     core_->RunDue(now);
     Flush(info.Env(), false);
   }
@@ -191,6 +205,7 @@ Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
 Napi::Value NativeOrchestrator::Stop(const Napi::CallbackInfo& info) {
   if (!closed_) {
     core_->Stop();
+    ReleaseWhenStopped();
     Flush(info.Env(), false);
   }
   return info.Env().Undefined();
@@ -202,6 +217,7 @@ Napi::Value NativeOrchestrator::Close(const Napi::CallbackInfo& info) {
     Flush(info.Env(), false);
     closed_ = true;
     timer_.Close();
+    ReleaseWhenStopped();
   }
   return info.Env().Undefined();
 }
