@@ -58,6 +58,8 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   // once when it starts running, dropped once when it stops.
   void HoldWhileRunning();
   void ReleaseWhenStopped();
+  // The end of a close: the queue delivered, no event reaches JS after this.
+  void FinishClose();
 
   std::unique_ptr<omnidb::Orchestrator> core_;
   Napi::Reference<Napi::Int32Array> table_;
@@ -66,7 +68,8 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   bool manual_clock_ = false;
   int64_t manual_now_ = 0;
   bool clock_set_ = false;  // a manual clock has given its first reading
-  bool closed_ = false;
+  bool closing_ = false;  // close() was called: nothing starts or runs any more
+  bool closed_ = false;   // and its flush has finished: no more events reach JS
   bool flushing_ = false;
   bool held_ = false;  // see HoldWhileRunning()
 };
