@@ -105,7 +105,8 @@ uint32_t NativeOrchestrator::Ticket(const Napi::CallbackInfo& info, size_t index
 
 void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
   // A listener may call back into this object (disconnect() in a 'circuit:open'
-  // handler): the outer Flush keeps draining, so events stay in order.
+  // handler): the outer Flush keeps draining, so events stay in order, and it is
+  // the one that finishes a close requested meanwhile (see Close()).
   //
   // Raw N-API with status checks, not node-addon-api: while a worker is being
   // terminated every call into JS fails, and node-addon-api's error path aborts
@@ -114,8 +115,9 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
     flushing_ = true;
     DrainEvents(env, from_loop);
     flushing_ = false;
+    if (closing_ && !closed_) FinishClose();
   }
-  if (closed_ || manual_clock_) return;
+  if (closing_ || manual_clock_) return;
   const int64_t due = core_->next_due();
   if (due < 0) {
     timer_.Close();
@@ -168,7 +170,7 @@ void NativeOrchestrator::DrainEvents(napi_env env, bool from_loop) {
 
 void NativeOrchestrator::OnTimer(void* raw) {
   auto* self = static_cast<NativeOrchestrator*>(raw);
-  if (self->closed_) return;
+  if (self->closing_) return;
   napi_env env = self->Env();
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -177,11 +179,25 @@ void NativeOrchestrator::OnTimer(void* raw) {
   napi_close_handle_scope(env, scope);
 }
 
+void NativeOrchestrator::HoldWhileRunning() {
+  if (held_ || !core_->running()) return;
+  held_ = true;
+  Ref();
+}
+
+void NativeOrchestrator::ReleaseWhenStopped() {
+  if (!held_ || core_->running()) return;
+  held_ = false;
+  Unref();
+}
+
 Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
-  if (!closed_) {
+  if (!closing_) {
     // The first round starts now, inside this call, so connect() sees its checks.
     const int64_t now = CurrentTime();
     core_->Start(now);
+    // Before the flush: a listener in it may stop or close again.
+    HoldWhileRunning();
     core_->RunDue(now);
     Flush(info.Env(), false);
   }
@@ -189,21 +205,32 @@ Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeOrchestrator::Stop(const Napi::CallbackInfo& info) {
-  if (!closed_) {
+  if (!closing_) {
     core_->Stop();
+    ReleaseWhenStopped();
     Flush(info.Env(), false);
   }
   return info.Env().Undefined();
 }
 
+// The way hiredis's redisAsyncFree() only marks a context that is inside one of its
+// callbacks: a close requested by a listener while a flush is handing events to JS
+// only marks this object closing. The outer flush then goes on delivering what is
+// queued, the aborts Stop() queues here included (so checks in flight see their
+// signal, and connect() settles), and finishes the close when the queue is empty.
 Napi::Value NativeOrchestrator::Close(const Napi::CallbackInfo& info) {
-  if (!closed_) {
+  if (!closing_) {
+    closing_ = true;
     core_->Stop();
-    Flush(info.Env(), false);
-    closed_ = true;
-    timer_.Close();
+    Flush(info.Env(), false);  // inside a flush: returns at once, the outer one finishes
   }
   return info.Env().Undefined();
+}
+
+void NativeOrchestrator::FinishClose() {
+  closed_ = true;
+  timer_.Close();
+  ReleaseWhenStopped();
 }
 
 // acquire(id): -1 rejected, 0 admitted as an ordinary call, > 0 a trial's ticket.
@@ -263,7 +290,7 @@ Napi::Value NativeOrchestrator::SetTime(const Napi::CallbackInfo& info) {
     if (now > manual_now_) core_->RebaseMetrics(now);
   }
   if (now > manual_now_) manual_now_ = now;
-  if (!closed_) {
+  if (!closing_) {
     core_->RunDue(manual_now_);
     Flush(info.Env(), false);
   }
@@ -279,7 +306,7 @@ Napi::Value NativeOrchestrator::Now(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeOrchestrator::NextDue(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(closed_ ? -1 : core_->next_due()));
+  return Napi::Number::New(info.Env(), static_cast<double>(closing_ ? -1 : core_->next_due()));
 }
 
 Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {

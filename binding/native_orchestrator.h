@@ -4,9 +4,11 @@
 // state table is a JS-owned Int32Array whose memory the core writes in place; core
 // events are handed to one JS dispatch function as numbers. Nothing here decides.
 //
-// The dispatch function closes over the JS Orchestrator, which holds this object:
-// a strong native reference to it would root that cycle forever. It is kept as a
-// property of this object's JS wrapper instead, where GC sees the whole cycle.
+// The dispatch function closes over the JS Orchestrator, which holds this object.
+// It is kept as a property of this object's JS wrapper, where GC sees the whole
+// cycle. While the core is running, this object holds a strong reference to its own
+// wrapper (like a ref'd timer keeps itself alive), so monitoring goes on when the
+// application drops the orchestrator; stopping or closing lets go of it.
 #pragma once
 
 #include <napi.h>
@@ -52,6 +54,12 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   // `from_loop`: called from a libuv callback, so JS runs through MakeCallback.
   void Flush(Napi::Env env, bool from_loop);
   void DrainEvents(napi_env env, bool from_loop);
+  // The strong reference to this object's own wrapper while the core runs: taken
+  // once when it starts running, dropped once when it stops.
+  void HoldWhileRunning();
+  void ReleaseWhenStopped();
+  // The end of a close: the queue delivered, no event reaches JS after this.
+  void FinishClose();
 
   std::unique_ptr<omnidb::Orchestrator> core_;
   Napi::Reference<Napi::Int32Array> table_;
@@ -60,8 +68,10 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   bool manual_clock_ = false;
   int64_t manual_now_ = 0;
   bool clock_set_ = false;  // a manual clock has given its first reading
-  bool closed_ = false;
+  bool closing_ = false;  // close() was called: nothing starts or runs any more
+  bool closed_ = false;   // and its flush has finished: no more events reach JS
   bool flushing_ = false;
+  bool held_ = false;  // see HoldWhileRunning()
 };
 
 }  // namespace omnidb_binding

@@ -3,7 +3,8 @@
 // Each connection may name backups: one, an ordered list, and backups may have
 // backups of their own (a chain). A connection's candidates are its own list in
 // order, then its backups' backups, breadth first, each name once. The first
-// usable candidate serves when the connection itself is not usable.
+// usable candidate serves when the connection itself is not usable; a connection
+// that only takes trial calls (half-open) serves only when nothing is usable.
 #pragma once
 
 #include <cstdint>
@@ -29,13 +30,19 @@ class FailoverRouter {
   const std::vector<int32_t>& candidates(int32_t id) const { return candidates_[id]; }
   bool has_backups(int32_t id) const { return !candidates_[id].empty(); }
 
-  // The connection that serves `id`: itself when usable(id), else the first usable
-  // candidate, else itself (whose open circuit then rejects the call).
-  template <typename Usable>
-  int32_t Resolve(int32_t id, Usable usable) const {
+  // The connection that serves `id`: the first of [id, its candidates...] that is
+  // usable(); when none is, the first that on_trial() (a half-open circuit that may
+  // still take trial calls); when none is either, `id` itself (whose open circuit
+  // then rejects the call).
+  template <typename Usable, typename OnTrial>
+  int32_t Resolve(int32_t id, Usable usable, OnTrial on_trial) const {
     if (usable(id)) return id;
     for (int32_t c : candidates_[id]) {
       if (usable(c)) return c;
+    }
+    if (on_trial(id)) return id;
+    for (int32_t c : candidates_[id]) {
+      if (on_trial(c)) return c;
     }
     return id;
   }

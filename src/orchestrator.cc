@@ -220,7 +220,12 @@ void Orchestrator::RebaseMetrics(int64_t now) {
 
 bool Orchestrator::Usable(int32_t id) const {
   return health_[id].status() != HealthStatus::kUnhealthy &&
-         circuits_[id].state() != CircuitState::kOpen;
+         circuits_[id].state() == CircuitState::kClosed;
+}
+
+bool Orchestrator::OnTrial(int32_t id) const {
+  return health_[id].status() != HealthStatus::kUnhealthy &&
+         circuits_[id].state() == CircuitState::kHalfOpen;
 }
 
 int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
@@ -240,10 +245,14 @@ void Orchestrator::Refresh(int64_t now) {
     row[kSlotFailures] = circuits_[i].failures();
   }
   auto usable = [this](int32_t c) { return Usable(c); };
+  auto on_trial = [this](int32_t c) { return OnTrial(c); };
   for (int32_t i = 0; i < n; ++i) {
     if (!router_.has_backups(i)) continue;
     int32_t* row = table_ + i * kSlotCount;
-    const int32_t next = router_.Resolve(i, usable);
+    // A half-open primary stays behind a usable backup: only its trial calls reach
+    // it (the host asks Acquire(i) for those), so recovery waits for the circuit to
+    // close instead of sending every call back at the first sign of life.
+    const int32_t next = router_.Resolve(i, usable, on_trial);
     row[kSlotRoute] = next;
     int32_t& backup = serving_backup_[i];
     if (next != i) {
@@ -252,8 +261,9 @@ void Orchestrator::Refresh(int64_t now) {
         backup = next;
       }
     } else if (backup >= 0 && usable(i)) {
-      // Recovery means the primary serves again because it is back, not because
-      // every backup went down too (then it routes to the primary, still failed).
+      // Recovery means the primary serves again because it is back (closed, not
+      // unhealthy), not because every backup went down too (then it routes to the
+      // primary, still failed or only half-open).
       Emit(EventType::kRecovery, i, backup, 0, 0, 0, now);
       backup = -1;
     }

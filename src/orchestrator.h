@@ -111,8 +111,9 @@ class Orchestrator {
   void SetExternalCircuit(int32_t id, CircuitState state, int64_t now);
 
   // Where a call to `id` that just failed on `failed` may be retried: the first
-  // usable connection among `id` and its failover candidates other than `failed`,
-  // or -1 when there is none.
+  // usable connection (circuit closed, health not unhealthy) among `id` and its
+  // failover candidates other than `failed`, or -1 when there is none. A half-open
+  // connection is never a fallback: a retry is no trial call.
   int32_t Fallback(int32_t id, int32_t failed) const;
 
   // Runs every timer due at or before `now`.
@@ -150,7 +151,10 @@ class Orchestrator {
             uint64_t token, int64_t now);
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
+  // May serve any call: circuit closed, health not unhealthy.
   bool Usable(int32_t id) const;
+  // May serve trial calls only: circuit half-open, health not unhealthy.
+  bool OnTrial(int32_t id) const;
   // Accounts the stretch spent in `from` when the circuit of `id` leaves it.
   void TrackCircuit(int32_t id, CircuitState from, int64_t now);
   void TrackCheck(int32_t id, int64_t latency_ms, bool timed_out);

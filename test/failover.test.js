@@ -1,7 +1,7 @@
 'use strict';
 // Failover routing: when it happens, where calls go, and the events that say so.
 const { CircuitOpenError } = require('..');
-const { useOrchestrators, ManualClock, record, settle } = require('./helpers');
+const { useOrchestrators, ManualClock, record, settle, deferred } = require('./helpers');
 
 const make = useOrchestrators();
 
@@ -114,19 +114,62 @@ describe('circuit-open primary', () => {
     await expect(ran('primary')).resolves.toEqual({ client: 'replica', ctx: 'replica' });
   });
 
-  test('recovers when the circuit closes again', async () => {
-    const { db, clock, events, ran } = setup(['primary', 'replica'], { primary: 'replica' },
+  // CONTRACT.md, Routing: while the primary is half-open only its admitted trial
+  // calls reach it and every other call goes to the backup, so recovery waits for
+  // the circuit to close.
+  function halfOpenPrimary() {
+    return setup(['primary', 'replica'], { primary: 'replica' },
       { threshold: 1, resetTimeout: '5s', halfOpenSuccesses: 1 });
+  }
+
+  test('stays on the backup while the primary is half-open: no recovery yet', async () => {
+    const { db, clock, events } = halfOpenPrimary();
     await db.connect();
     await settle(db.execute('primary', () => { throw new Error('x'); }));
-    expect(events.of('failover')).toHaveLength(1);
-    // half-open: the primary may take trial calls again
     await clock.advance('5s');
     expect(db.getStats().primary.circuit).toBe('half-open');
-    expect(events.of('recovery')).toEqual([{ primary: 'primary', backup: 'replica', timestamp: 5000 }]);
-    await expect(ran('primary')).resolves.toEqual({ client: 'primary', ctx: 'primary' });
+    expect(db.getStats().primary.failoverTo).toBe('replica');
+    expect(events.of('recovery')).toHaveLength(0);
+  });
+
+  test('a half-open primary takes its trial calls; calls beyond the trial slots go to the backup', async () => {
+    const { db, clock, events } = halfOpenPrimary(); // halfOpenMaxCalls = halfOpenSuccesses = 1
+    await db.connect();
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    await clock.advance('5s');
+    const gate = deferred();
+    const trial = db.execute('primary', (c) => gate.promise.then(() => c.id));
+    await expect(db.execute('primary', (c) => c.id)).resolves.toBe('replica');
+    expect(events.of('recovery')).toHaveLength(0);
+    gate.resolve();
+    await expect(trial).resolves.toBe('primary');
     expect(db.getStats().primary.circuit).toBe('closed');
     expect(events.of('recovery')).toHaveLength(1);
+  });
+
+  test('recovers when a trial closes the circuit, once, at that moment', async () => {
+    const { db, clock, events, ran } = halfOpenPrimary();
+    await db.connect();
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    await clock.advance('5s');
+    await clock.advance('1s');
+    await expect(ran('primary')).resolves.toEqual({ client: 'primary', ctx: 'primary' });
+    expect(db.getStats().primary.circuit).toBe('closed');
+    expect(events.of('recovery')).toEqual([{ primary: 'primary', backup: 'replica', timestamp: 6000 }]);
+    expect(events.of('failover')).toHaveLength(1);
+    expect(db.getStats().primary.failoverTo).toBeNull();
+  });
+
+  test('a failed trial reopens the circuit without a second failover', async () => {
+    const { db, clock, events } = halfOpenPrimary();
+    await db.connect();
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    await clock.advance('5s');
+    await settle(db.execute('primary', () => { throw new Error('x'); }));
+    expect(db.getStats().primary.circuit).toBe('open');
+    expect(db.getStats().primary.failoverTo).toBe('replica');
+    expect(events.of('failover')).toHaveLength(1);
+    expect(events.of('recovery')).toHaveLength(0);
   });
 });
 

@@ -397,6 +397,81 @@ describe('disconnect()', () => {
   });
 });
 
+// A listener runs while the native side hands JS a batch of events; a disconnect()
+// there must not drop the check aborts it queues behind them.
+describe('disconnect() from inside an event listener', () => {
+  // 'failing' answers false at once; 'slow' answers only when its signal aborts.
+  function failingAndSlow(extra = {}) {
+    const seen = { signal: null };
+    const clock = new ManualClock();
+    const db = make({
+      connections: { failing: {}, slow: {} },
+      clock,
+      healthCheck: {
+        timeout: '1m',
+        checks: {
+          failing: () => false,
+          slow: (_, ctx) => {
+            seen.signal = ctx.signal;
+            return new Promise((resolve) => { ctx.signal.addEventListener('abort', () => resolve(true)); });
+          },
+        },
+      },
+      ...extra,
+    });
+    return { db, seen, clock };
+  }
+
+  // 'settled' when `promise` settles within `ms`, 'pending' otherwise.
+  async function within(promise, ms) {
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, ms, 'pending'); });
+    try {
+      return await Promise.race([promise.then(() => 'settled', () => 'settled'), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  test('health:changed: the other check in flight is aborted; connect() and disconnect() settle', async () => {
+    const { db, seen } = failingAndSlow();
+    let disconnecting = null;
+    db.on('health:changed', () => { disconnecting = db.disconnect(); });
+    const connecting = db.connect();
+    expect(await within(connecting, 2000)).toBe('settled');
+    expect(disconnecting).not.toBeNull();
+    expect(seen.signal.aborted).toBe(true);
+    expect(seen.signal.reason.code).toBe('OMNIDB_DISCONNECTED');
+    expect(await within(disconnecting, 2000)).toBe('settled');
+    expect(db.isConnected()).toBe(false);
+  });
+
+  test('circuit:open from a failed call: the check in flight is aborted; connect() and disconnect() settle', async () => {
+    const { db, seen } = failingAndSlow({ circuitBreaker: { threshold: 1 } });
+    let disconnecting = null;
+    db.on('circuit:open', () => { if (disconnecting === null) disconnecting = db.disconnect(); });
+    const connecting = db.connect();
+    await settle(db.execute('slow', () => { throw new Error('ECONNRESET'); }));
+    expect(disconnecting).not.toBeNull();
+    expect(seen.signal.aborted).toBe(true);
+    expect(await within(connecting, 2000)).toBe('settled');
+    expect(await within(disconnecting, 2000)).toBe('settled');
+  });
+
+  test('the transition under way still reports in order; nothing comes after', async () => {
+    const { db, seen, clock } = failingAndSlow({
+      circuitBreaker: { threshold: 1, resetTimeout: '1s' }, failover: { failing: 'slow' },
+    });
+    const events = record(db, ['health:changed', 'circuit:open', 'failover', 'circuit:half-open']);
+    db.on('health:changed', () => { db.disconnect(); });
+    expect(await within(db.connect(), 2000)).toBe('settled');
+    expect(seen.signal.aborted).toBe(true);
+    await db.disconnect();
+    await clock.advance('1m');
+    expect(events.names()).toEqual(['health:changed', 'circuit:open', 'failover']);
+  });
+});
+
 describe('shutdownOnSignal({ exitProcess: false })', () => {
   let cleanups = [];
   afterEach(() => {

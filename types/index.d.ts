@@ -150,8 +150,9 @@ export interface CircuitBreakerConfig {
 
 /**
  * For each primary, the connection (or ordered list of connections) to route to
- * while the primary is unhealthy or its circuit is open. The first usable backup
- * wins. Backups should hold the same kind of client as their primary: `execute()`
+ * while the primary is unhealthy or its circuit is not closed (open, or half-open:
+ * then only its trial calls reach it). The first usable backup (circuit closed, not
+ * unhealthy) wins. Backups should hold the same kind of client as their primary: `execute()`
  * and `get()` type the client as the primary's.
  */
 export type FailoverConfig<T> = {
@@ -199,7 +200,7 @@ export interface ExecuteOptions {
   /**
    * The call is safe to run twice (a read): when it fails with a connection-class
    * error ({@link isConnectionError}) it runs once more on the first other usable
-   * connection among `name` and its failover backups. `timeout` applies to each
+   * connection (circuit closed, not unhealthy) among `name` and its failover backups. `timeout` applies to each
    * attempt. Default `false`.
    */
   idempotent?: boolean;

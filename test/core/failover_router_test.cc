@@ -136,50 +136,95 @@ TEST(FailoverRouter, BackupAlsoReachedThroughTheChainKeepsItsListedPlace) {
 
 // ---- Resolve ---------------------------------------------------------------------------
 
-// `usable[i]` says whether connection i may serve calls.
-auto UsableFrom(const std::vector<bool>& usable) {
-  return [usable](int32_t id) { return usable[static_cast<size_t>(id)]; };
+// `flags[i]` says whether connection i passes the predicate.
+auto From(const std::vector<bool>& flags) {
+  return [flags](int32_t id) { return flags[static_cast<size_t>(id)]; };
+}
+// No connection takes trial calls (no circuit half-open).
+auto NoTrials() {
+  return [](int32_t) { return false; };
 }
 
 TEST(FailoverRouter, UsableConnectionServesItself) {
   const FailoverRouter router({{kB, kC}, {}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({true, true, true})), kA);
+  EXPECT_EQ(router.Resolve(kA, From({true, true, true}), NoTrials()), kA);
 }
 
 TEST(FailoverRouter, FirstUsableCandidateWins) {
   const FailoverRouter router({{kB, kC}, {}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({false, true, true})), kB);
+  EXPECT_EQ(router.Resolve(kA, From({false, true, true}), NoTrials()), kB);
 }
 
 TEST(FailoverRouter, UnusableFirstBackupIsSkipped) {
   const FailoverRouter router({{kB, kC}, {}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({false, false, true})), kC);
+  EXPECT_EQ(router.Resolve(kA, From({false, false, true}), NoTrials()), kC);
 }
 
 TEST(FailoverRouter, ChainedBackupServesWhenTheDirectOneIsDown) {
   const FailoverRouter router({{kB}, {kC}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({false, false, true})), kC);
+  EXPECT_EQ(router.Resolve(kA, From({false, false, true}), NoTrials()), kC);
 }
 
 TEST(FailoverRouter, NoUsableCandidateFallsBackToItself) {
   const FailoverRouter router({{kB}, {kC}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({false, false, false})), kA);
+  EXPECT_EQ(router.Resolve(kA, From({false, false, false}), NoTrials()), kA);
 }
 
 TEST(FailoverRouter, UnusableConnectionWithoutBackupsIsItself) {
   const FailoverRouter router({{}, {}});
-  EXPECT_EQ(router.Resolve(kA, UsableFrom({false, true})), kA);
+  EXPECT_EQ(router.Resolve(kA, From({false, true}), NoTrials()), kA);
 }
 
 TEST(FailoverRouter, ResolveStopsAtTheFirstUsableCandidate) {
   const FailoverRouter router({{kB, kC, kD}, {}, {}, {}});
   Ids asked;
-  const int32_t served = router.Resolve(kA, [&asked](int32_t id) {
-    asked.push_back(id);
-    return id == kB;
-  });
+  const int32_t served = router.Resolve(
+      kA,
+      [&asked](int32_t id) {
+        asked.push_back(id);
+        return id == kB;
+      },
+      NoTrials());
   EXPECT_EQ(served, kB);
   EXPECT_EQ(asked, (Ids{kA, kB}));
+}
+
+// ---- Resolve: trial candidates (half-open) ---------------------------------------------
+
+TEST(FailoverRouter, UsableBackupWinsOverItselfOnTrial) {
+  const FailoverRouter router({{kB}, {}});
+  EXPECT_EQ(router.Resolve(kA, From({false, true}), From({true, false})), kB);
+}
+
+TEST(FailoverRouter, UsableLaterCandidateWinsOverAnEarlierOneOnTrial) {
+  const FailoverRouter router({{kB, kC}, {}, {}});
+  EXPECT_EQ(router.Resolve(kA, From({false, false, true}), From({false, true, false})), kC);
+}
+
+TEST(FailoverRouter, NothingUsableServesItselfOnTrial) {
+  const FailoverRouter router({{kB}, {}});
+  EXPECT_EQ(router.Resolve(kA, From({false, false}), From({true, true})), kA);
+}
+
+TEST(FailoverRouter, NothingUsableServesTheFirstCandidateOnTrial) {
+  const FailoverRouter router({{kB}, {kC}, {}});
+  EXPECT_EQ(router.Resolve(kA, From({false, false, false}), From({false, false, true})), kC);
+}
+
+TEST(FailoverRouter, NothingUsableNorOnTrialServesItself) {
+  const FailoverRouter router({{kB, kC}, {}, {}});
+  EXPECT_EQ(router.Resolve(kA, From({false, false, false}), From({false, false, false})), kA);
+}
+
+TEST(FailoverRouter, TrialsAreAskedOnlyWhenNothingIsUsable) {
+  const FailoverRouter router({{kB}, {}});
+  Ids asked;
+  const int32_t served = router.Resolve(kA, From({false, true}), [&asked](int32_t id) {
+    asked.push_back(id);
+    return true;
+  });
+  EXPECT_EQ(served, kB);
+  EXPECT_EQ(asked, Ids{});
 }
 
 }  // namespace

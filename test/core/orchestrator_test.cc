@@ -226,7 +226,9 @@ TEST_F(OrchestratorTest, OpenCircuitAndNewRouteArePublished) {
 TEST_F(OrchestratorTest, HalfOpenCircuitIsPublished) {
   HalfOpenCircuit(kPrimary, kT0);
   EXPECT_EQ(SlotOf(kPrimary, kSlotCircuit), static_cast<int32_t>(CircuitState::kHalfOpen));
-  EXPECT_EQ(SlotOf(kPrimary, kSlotRoute), kPrimary);
+  // The host tells a half-open primary behind a backup by route != id with this
+  // circuit half-open, and asks Acquire(primary) for its trial calls.
+  EXPECT_EQ(SlotOf(kPrimary, kSlotRoute), kReplica);
 }
 
 TEST_F(OrchestratorTest, HealthIsPublished) {
@@ -293,40 +295,136 @@ TEST_F(OrchestratorTest, ResetTimerGoesHalfOpenAtTheDeadlineWithNoTraffic) {
   EXPECT_EQ(RunDue(kT0 + kResetTimeout), Lines{"half-open replica (ResetTimeout)"});
 }
 
-// Only an open circuit diverts calls (CONTRACT.md, Routing): a half-open primary
-// serves again, so its trials come from real traffic.
-TEST_F(OrchestratorTest, HalfOpenRoutesThePrimaryBackFromItsBackup) {
+// ---- half-open routing ------------------------------------------------------------------
+//
+// CONTRACT.md, Routing: a name routes to its backup while its circuit is not closed
+// (open or half-open) and the backup is usable. While the primary is half-open only
+// its trial calls (Acquire) reach it; recovery comes when the circuit closes.
+
+TEST_F(OrchestratorTest, HalfOpenKeepsTheRouteOnTheBackup) {
   OpenCircuit(kPrimary, kT0);
   TakeLog();
-  EXPECT_EQ(RunDue(kT0 + kResetTimeout), (Lines{"half-open primary (ResetTimeout)",
-                                                "recovery primary (leaves replica)"}));
-  EXPECT_EQ(core_->route(kPrimary), kPrimary);
+  EXPECT_EQ(RunDue(kT0 + kResetTimeout), Lines{"half-open primary (ResetTimeout)"});
+  EXPECT_EQ(core_->route(kPrimary), kReplica);
 }
 
-TEST_F(OrchestratorTest, HalfOpenTrialSuccessesCloseTheCircuit) {
+TEST_F(OrchestratorTest, HalfOpenPrimaryBehindItsBackupStillAdmitsTrials) {
+  HalfOpenCircuit(kPrimary, kT0);
+  ASSERT_EQ(core_->route(kPrimary), kReplica);
+  EXPECT_EQ(core_->Acquire(kPrimary), Admission::kTrial);
+}
+
+TEST_F(OrchestratorTest, FirstTrialSuccessNeitherClosesNorRecovers) {
   HalfOpenCircuit(kPrimary, kT0);
   TakeLog();
+  ASSERT_EQ(core_->Acquire(kPrimary), Admission::kTrial);
+  core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), kT0 + kResetTimeout + 10);
+  EXPECT_EQ(TakeLog(), Lines{});
+  EXPECT_EQ(core_->route(kPrimary), kReplica);
+}
+
+TEST_F(OrchestratorTest, HalfOpenTrialSuccessesCloseTheCircuitAndRecover) {
+  HalfOpenCircuit(kPrimary, kT0);
   const int64_t now = kT0 + kResetTimeout + 10;
   ASSERT_EQ(core_->Acquire(kPrimary), Admission::kTrial);
   ASSERT_EQ(core_->Acquire(kPrimary), Admission::kTrial);
   core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now);
-  EXPECT_EQ(TakeLog(), Lines{});
+  TakeLog();
   core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now);
-  // The route came back at half-open: no second recovery.
-  EXPECT_EQ(TakeLog(), Lines{"close primary (HalfOpenSuccess)"});
+  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)",
+                              "recovery primary (leaves replica)"}));
   EXPECT_EQ(core_->route(kPrimary), kPrimary);
   EXPECT_EQ(SlotOf(kPrimary, kSlotCircuit), static_cast<int32_t>(CircuitState::kClosed));
 }
 
-TEST_F(OrchestratorTest, HalfOpenTrialFailureReopensAndFailsOverAgain) {
+// The route never left the backup, so a failed trial is no second failover.
+TEST_F(OrchestratorTest, HalfOpenTrialFailureReopensWithoutASecondFailover) {
   HalfOpenCircuit(kPrimary, kT0);
   TakeLog();
   const int64_t now = kT0 + kResetTimeout + 10;
   ASSERT_EQ(core_->Acquire(kPrimary), Admission::kTrial);
   core_->RecordFailure(kPrimary, core_->trial_epoch(kPrimary), now);
-  EXPECT_EQ(TakeLog(), (Lines{"open primary (HalfOpenFailure)",
-                              "failover primary -> replica (was primary)"}));
+  EXPECT_EQ(TakeLog(), Lines{"open primary (HalfOpenFailure)"});
+  EXPECT_EQ(core_->route(kPrimary), kReplica);
   EXPECT_EQ(core_->next_due(), now + kResetTimeout);
+}
+
+// open -> half-open -> trial fails -> open -> half-open -> 2 successes -> closed.
+TEST_F(OrchestratorTest, FlappingPrimaryFailsOverOnceAndRecoversOnce) {
+  OpenCircuit(kPrimary, kT0);
+  int64_t now = kT0 + kResetTimeout;
+  core_->RunDue(now);
+  core_->Acquire(kPrimary);
+  core_->RecordFailure(kPrimary, core_->trial_epoch(kPrimary), now + 10);
+  now += 10 + kResetTimeout;
+  core_->RunDue(now);
+  for (int i = 0; i < kHalfOpenSuccesses; ++i) {
+    core_->Acquire(kPrimary);
+    core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now + 10);
+  }
+  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)",
+                              "failover primary -> replica (was primary)",
+                              "half-open primary (ResetTimeout)",
+                              "open primary (HalfOpenFailure)",
+                              "half-open primary (ResetTimeout)",
+                              "close primary (HalfOpenSuccess)",
+                              "recovery primary (leaves replica)"}));
+}
+
+// With every backup down the primary serves its own trials: route is the primary,
+// but that is no recovery until its circuit closes.
+TEST_F(OrchestratorTest, HalfOpenPrimaryWithEveryBackupDownServesWithoutRecovery) {
+  OpenCircuit(kPrimary, kT0);
+  OpenCircuit(kReplica, kT0 + 10);
+  TakeLog();
+  EXPECT_EQ(RunDue(kT0 + kResetTimeout), Lines{"half-open primary (ResetTimeout)"});
+  EXPECT_EQ(core_->route(kPrimary), kPrimary);
+}
+
+TEST_F(OrchestratorTest, HalfOpenPrimaryServingItselfRecoversWhenItCloses) {
+  OpenCircuit(kPrimary, kT0);
+  OpenCircuit(kReplica, kT0 + 10);
+  core_->RunDue(kT0 + kResetTimeout);
+  TakeLog();
+  for (int i = 0; i < kHalfOpenSuccesses; ++i) {
+    core_->Acquire(kPrimary);
+    core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), kT0 + kResetTimeout + 5);
+  }
+  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)",
+                              "recovery primary (leaves replica)"}));
+}
+
+// Nothing closed: the primary is held open by health, so its half-open backup is
+// where trial calls can go.
+TEST_F(OrchestratorTest, HalfOpenBackupServesWhenThePrimaryIsHeldOpen) {
+  PrimaryUnhealthy();
+  OpenCircuit(kReplica, kT0 + 20);
+  ASSERT_EQ(core_->route(kPrimary), kPrimary);
+  TakeLog();
+  EXPECT_EQ(RunDue(kT0 + 20 + kResetTimeout), Lines{"half-open replica (ResetTimeout)"});
+  EXPECT_EQ(core_->route(kPrimary), kReplica);
+}
+
+// An unhealthy connection takes no trials even if its (external) circuit is half-open.
+TEST_F(OrchestratorTest, UnhealthyHalfOpenCandidateIsSkipped) {
+  OrchestratorConfig c = List();
+  c.circuit.enabled = false;  // circuits only mirror external breakers
+  Build(c);
+  StartMonitoring(kT0);
+  Answer(kReplica2, kGood, kT0 + 10);
+  Answer(kReplica, kFailed, kT0 + 10);
+  core_->SetExternalCircuit(kReplica, CircuitState::kHalfOpen, kT0 + 20);
+  core_->SetExternalCircuit(kReplica2, CircuitState::kHalfOpen, kT0 + 20);
+  core_->SetExternalCircuit(kPrimary, CircuitState::kOpen, kT0 + 30);
+  EXPECT_EQ(core_->route(kPrimary), kReplica2);
+}
+
+TEST_F(OrchestratorTest, ExternalHalfOpenKeepsTheRouteOnTheBackup) {
+  core_->SetExternalCircuit(kPrimary, CircuitState::kOpen, kT0);
+  TakeLog();
+  core_->SetExternalCircuit(kPrimary, CircuitState::kHalfOpen, kT0 + 10);
+  EXPECT_EQ(TakeLog(), Lines{});
+  EXPECT_EQ(core_->route(kPrimary), kReplica);
 }
 
 TEST_F(OrchestratorTest, ResetTimerIsIgnoredWhileHealthHoldsTheCircuitOpen) {
@@ -356,8 +454,7 @@ TEST_F(OrchestratorTest, ResetTimerFromAnEarlierOpeningIsIgnored) {
   TakeLog();
   EXPECT_EQ(RunDue(100 + kResetTimeout), Lines{});
   EXPECT_EQ(core_->circuit(kPrimary).state(), CircuitState::kOpen);
-  EXPECT_EQ(RunDue(reopened_at + kResetTimeout), (Lines{"half-open primary (ResetTimeout)",
-                                                        "recovery primary (leaves replica)"}));
+  EXPECT_EQ(RunDue(reopened_at + kResetTimeout), Lines{"half-open primary (ResetTimeout)"});
 }
 
 // ---- health: rounds and tokens ----------------------------------------------------------
@@ -740,8 +837,7 @@ TEST_F(OrchestratorTest, StopKeepsCircuitResetTimers) {
   core_->Stop();
   TakeLog();
   EXPECT_EQ(core_->next_due(), kT0 + 10 + kResetTimeout);
-  EXPECT_EQ(RunDue(kT0 + 10 + kResetTimeout), (Lines{"half-open primary (ResetTimeout)",
-                                                     "recovery primary (leaves replica)"}));
+  EXPECT_EQ(RunDue(kT0 + 10 + kResetTimeout), Lines{"half-open primary (ResetTimeout)"});
 }
 
 TEST_F(OrchestratorTest, ReportAfterStopIsIgnored) {
@@ -855,14 +951,28 @@ TEST_F(OrchestratorTest, FailoverFromFirstBackupToSecondNamesThePreviousRoute) {
   EXPECT_EQ(events[1].b, kReplica);
 }
 
-TEST_F(OrchestratorTest, FirstBackupComingBackTakesTheRouteBack) {
+TEST_F(OrchestratorTest, HalfOpenFirstBackupLeavesTheRouteOnAUsableSecond) {
   Build(List());
   OpenCircuit(kReplica, kT0);
   OpenCircuit(kPrimary, kT0 + 10);
   ASSERT_EQ(core_->route(kPrimary), kReplica2);
   TakeLog();
-  EXPECT_EQ(RunDue(kT0 + kResetTimeout), (Lines{"half-open replica (ResetTimeout)",
-                                                "failover primary -> replica (was replica2)"}));
+  EXPECT_EQ(RunDue(kT0 + kResetTimeout), Lines{"half-open replica (ResetTimeout)"});
+  EXPECT_EQ(core_->route(kPrimary), kReplica2);
+}
+
+TEST_F(OrchestratorTest, FirstBackupClosingTakesTheRouteBack) {
+  Build(List());
+  OpenCircuit(kReplica, kT0);
+  OpenCircuit(kPrimary, kT0 + 10);
+  core_->RunDue(kT0 + kResetTimeout);
+  TakeLog();
+  for (int i = 0; i < kHalfOpenSuccesses; ++i) {
+    core_->Acquire(kReplica);
+    core_->RecordSuccess(kReplica, core_->trial_epoch(kReplica), kT0 + kResetTimeout + 5);
+  }
+  EXPECT_EQ(TakeLog(), (Lines{"close replica (HalfOpenSuccess)",
+                              "failover primary -> replica (was replica2)"}));
 }
 
 TEST_F(OrchestratorTest, NoFailoverEventsWhenTheRouteDoesNotChange) {
@@ -885,9 +995,6 @@ TEST_F(OrchestratorTest, EveryBackupDownRoutesBackToThePrimaryWithoutRecovery) {
   EXPECT_EQ(TakeLog(), (Lines{"open replica (FailureThreshold)"}));
   EXPECT_EQ(core_->route(kPrimary), kPrimary);
   EXPECT_EQ(core_->Acquire(kPrimary), Admission::kRejected);
-  EXPECT_EQ(RunDue(kT0 + kResetTimeout), (Lines{"half-open primary (ResetTimeout)",
-                                               "recovery primary (leaves replica)"}));
-  EXPECT_EQ(RunDue(kT0 + 10 + kResetTimeout), (Lines{"half-open replica (ResetTimeout)"}));
 }
 
 TEST_F(OrchestratorTest, BackupBackBeforePrimaryFailsOverAgain) {
@@ -929,6 +1036,29 @@ TEST_F(OrchestratorTest, FallbackAfterAFailureOnTheReplicaIsThePrimaryWhenUsable
 TEST_F(OrchestratorTest, NoFallbackWhenTheOnlyOtherCandidateIsOpen) {
   OpenCircuit(kReplica, kT0);
   EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), -1);
+}
+
+TEST_F(OrchestratorTest, NoFallbackToAHalfOpenBackup) {
+  HalfOpenCircuit(kReplica, kT0);
+  EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), -1);
+}
+
+TEST_F(OrchestratorTest, NoFallbackToAHalfOpenPrimary) {
+  HalfOpenCircuit(kPrimary, kT0);
+  EXPECT_EQ(core_->Fallback(kPrimary, kReplica), -1);
+}
+
+TEST_F(OrchestratorTest, NoFallbackToAnUnhealthyBackup) {
+  StartMonitoring(kT0);
+  Answer(kPrimary, kGood, kT0 + 10);
+  Answer(kReplica, kFailed, kT0 + 10);
+  EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), -1);
+}
+
+TEST_F(OrchestratorTest, FallbackSkipsAHalfOpenCandidateForAClosedOne) {
+  Build(List());
+  HalfOpenCircuit(kReplica, kT0);
+  EXPECT_EQ(core_->Fallback(kPrimary, kPrimary), kReplica2);
 }
 
 TEST_F(OrchestratorTest, NoFallbackForAConnectionWithoutBackups) {

@@ -91,11 +91,16 @@ function primaryAndReplica(make, extra = {}) {
  * and what it printed. A child that never exits is caught by Jest's own timeout; a
  * native abort fails the calling test instead of the runner.
  */
-async function runFixture(name, ...args) {
+function runFixture(name, ...args) {
+  return runFixtureWith([], name, ...args);
+}
+
+/** runFixture with node's own flags first (`['--expose-gc']`). */
+async function runFixtureWith(nodeArgs, name, ...args) {
   const { spawn } = require('child_process');
   const { once } = require('events');
   const path = require('path');
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', name), ...args],
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', 'fixtures', name), ...args],
     { cwd: path.join(__dirname, '..', '..') });
   let stdout = '';
   let stderr = '';
@@ -107,5 +112,5 @@ async function runFixture(name, ...args) {
 
 module.exports = {
   Orchestrator, ManualClock, useOrchestrators, record, deferred, settle, scriptedCheck, flush, runFixture,
-  primaryAndReplica,
+  runFixtureWith, primaryAndReplica,
 };
