@@ -69,6 +69,35 @@ function capture(resolve, reject) {
   capturedReject = reject;
 }
 
+// The options of a call that needs no record: IDEMPOTENT/PINNED bits, or -1 when
+// there is more to it (a deadline, a signal) or something to report (a bad value,
+// an unknown key, a getter that throws): #withOptions then reads them in full.
+// Plain field reads on the caller's literal, then one pass that counts its keys.
+function flagsOf(options) {
+  try {
+    if (options === null || typeof options !== 'object') return -1;
+    let flags = 0;
+    let known = 0;
+    const idempotent = options.idempotent;
+    if (idempotent !== undefined) {
+      if (idempotent === true) flags = IDEMPOTENT;
+      else if (idempotent !== false) return -1;
+      known++;
+    }
+    const failover = options.failover;
+    if (failover !== undefined) {
+      if (failover === false) flags = PINNED; // pinned: there is nowhere to retry
+      else if (failover !== true) return -1;
+      known++;
+    }
+    if (options.timeout !== undefined || options.signal !== undefined) return -1;
+    for (const key in options) if (--known < 0) return -1;
+    return flags;
+  } catch {
+    return -1;
+  }
+}
+
 function invalidArgument(message, cause) {
   return new OmniDbError(message, 'OMNIDB_INVALID_ARGUMENT', cause === undefined ? undefined : { cause });
 }
@@ -150,15 +179,18 @@ class Calls {
   #budget;
   #head = null; // calls with a record, in flight: a doubly linked list
   #deadlines = 0; // of which have a deadline
-  #ticker = null;
-  #tickNow = 0;
+  #ticker = null; // the one timer of every deadline in flight
+  #tickNow = 0; // the clock when it was armed or last fired
+  #armedFor = 0;
+  #coarse; // the real clock: see #deadlineFor
+  #clearTimer;
   #tick;
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
   #disconnected = false;
 
-  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer }) {
+  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime }) {
     this.#names = names;
     this.#ids = ids;
     this.#clients = clients;
@@ -170,6 +202,8 @@ class Calls {
     this.#isFailure = isFailure;
     this.#time = time;
     this.#setTimer = setTimer;
+    this.#clearTimer = clearTimer;
+    this.#coarse = !exactTime;
     const n = names.length;
     this.#contexts = names.map((name) => Object.freeze({ signal: NEVER, name }));
     this.#routeContexts = names.map((name, i) => new RouteContext(this, i, name));
@@ -222,14 +256,19 @@ class Calls {
     }
     const id = this.#ids.get(name);
     if (id === undefined || this.#offPath || typeof fn !== 'function') return this.#checked(id, name, fn, options);
-    if (options !== undefined) return this.#withOptions(id, fn, options);
+    let flags = 0;
+    if (options !== undefined) {
+      flags = flagsOf(options);
+      if (flags < 0) return this.#withOptions(id, fn, options); // a deadline, a signal, or something wrong
+    }
     const state = this.#state;
-    const target = state[id * SLOTS + ROUTE];
+    const target = (flags & PINNED) === 0 ? state[id * SLOTS + ROUTE] : id;
     const row = target * SLOTS;
     if (state[row + CIRCUIT] !== CLOSED || (target !== id && state[id * SLOTS + CIRCUIT] === HALF_OPEN)) {
-      return this.#admit(id, target, fn, 0, 0, null);
+      return this.#admit(id, target, fn, flags, 0, null);
     }
-    if ((++this.#calls[target] & this.#mask) === 0) return this.#sampled(target, fn);
+    if ((++this.#calls[target] & this.#mask) === 0) return this.#sampledStart(id, target, fn, flags);
+    if ((flags & IDEMPOTENT) !== 0) return this.#idempotent(id, target, fn, flags);
     return this.#plain(target, fn, (state[row + FAILURES] | this.#watch[target]) !== 0 ? this.#onOk[target] : undefined);
   }
 
@@ -376,8 +415,13 @@ class Calls {
   // The circuit is not closed somewhere on the way: a trial, the backup, or a refusal.
   #admit(id, target, fn, flags, timeout, signal) {
     const state = this.#state;
-    if (this.#external !== null) {
-      if (this.#external[target].state() === 'open') return this.#refused(id, target, undefined);
+    const external = this.#external;
+    if (external !== null) {
+      // Routed to a backup while the name's own breaker is half-open: the call goes
+      // to the primary through its breaker, which decides what is a trial; one it
+      // refuses runs on the backup (#attemptFailed).
+      if (target !== id && external[id].state() === 'half-open') return this.#controlled(id, id, fn, flags, timeout, signal, 0);
+      if (external[target].state() === 'open') return this.#refused(id, target, undefined);
       return this.#controlled(id, target, fn, flags, timeout, signal, 0);
     }
     // A name served by a backup while its own connection is half-open: that
@@ -403,18 +447,21 @@ class Calls {
   }
 
   #start(id, target, fn, flags, timeout, signal, trial) {
-    if (timeout === 0 && signal === null && trial === 0 && this.#external === null) {
-      if ((++this.#calls[target] & this.#mask) === 0) {
-        if ((flags & IDEMPOTENT) === 0) return this.#sampled(target, fn);
-        this.#calls[target]--; // counted again by the record path, which times it
-      } else if ((flags & IDEMPOTENT) === 0) {
-        const failures = this.#state[target * SLOTS + FAILURES] | this.#watch[target];
-        return this.#plain(target, fn, failures !== 0 ? this.#onOk[target] : undefined);
-      } else {
-        return this.#idempotent(id, target, fn, flags);
-      }
+    if (timeout !== 0 || signal !== null || trial !== 0 || this.#external !== null) {
+      return this.#controlled(id, target, fn, flags, timeout, signal, trial);
     }
-    return this.#controlled(id, target, fn, flags, timeout, signal, trial);
+    if ((++this.#calls[target] & this.#mask) === 0) return this.#sampledStart(id, target, fn, flags);
+    if ((flags & IDEMPOTENT) !== 0) return this.#idempotent(id, target, fn, flags);
+    const failures = this.#state[target * SLOTS + FAILURES] | this.#watch[target];
+    return this.#plain(target, fn, failures !== 0 ? this.#onOk[target] : undefined);
+  }
+
+  // A call due for a latency sample (already counted). Idempotent ones take the
+  // record path, which times any call; plain ones are timed by the side reaction.
+  #sampledStart(id, target, fn, flags) {
+    if ((flags & IDEMPOTENT) === 0) return this.#sampled(target, fn);
+    this.#calls[target]--; // counted again by the record path
+    return this.#controlled(id, target, fn, flags, 0, null, 0);
   }
 
   // ---------------------------------------------------------------- the three ways to run
@@ -520,7 +567,7 @@ class Calls {
       call.seq = ++this.#seq;
       this.#watch[target]++;
       this.#deadlines++;
-      call.due = (this.#ticker !== null ? this.#tickNow + TICK_MS : this.#armTicker()) + call.timeout;
+      call.due = this.#deadlineFor(call.timeout);
     }
     const client = this.#clients[target];
     const fn = call.fn;
@@ -554,6 +601,11 @@ class Calls {
     if (this.#external !== null && this.#external[target].isOpenError(err)) {
       m.calls[target]--; // the external breaker refused it: a rejection, not a call
       m.count(target, Counter.REJECTIONS);
+      const next = (call.flags & PINNED) === 0 ? this.#native.fallback(call.id, target) : -1;
+      if (next >= 0 && next !== target) {
+        this.#rerun(call, next, call.flags);
+        return;
+      }
       call.reject(new CircuitOpenError(this.#names[call.id], this.#names[target]));
       return;
     }
@@ -604,8 +656,8 @@ class Calls {
   }
 
   // A new attempt on `target` that settles the same promise; fresh deadline and signal.
-  #rerun(call, target) {
-    const again = new Call(call.id, target, this.#names[target], call.fn, call.flags | RETRIED,
+  #rerun(call, target, flags = call.flags | RETRIED) {
+    const again = new Call(call.id, target, this.#names[target], call.fn, flags,
       call.timeout, call.callerSignal, 0);
     again.resolve = call.resolve;
     again.reject = call.reject;
@@ -735,12 +787,28 @@ class Calls {
     call.next = null;
   }
 
-  // Starts the ticker; returns the exact time now (the ticker's base).
-  #armTicker() {
+  // When a call starting now with `timeout` is due. On the real clock a reading
+  // costs about as much as a whole call here, so while the ticker runs its last
+  // reading stands in: the deadline is then counted from the end of that tick, never
+  // early, at most two ticks late. A ManualClock is read exactly and the timer armed
+  // for the earliest deadline itself, so tests see deadlines to the millisecond.
+  #deadlineFor(timeout) {
+    if (this.#coarse && this.#ticker !== null) return this.#tickNow + TICK_MS + timeout;
     const now = this.#time();
+    const due = now + timeout;
+    if (this.#coarse) {
+      this.#arm(now, TICK_MS);
+    } else if (this.#ticker === null || due < this.#armedFor) {
+      this.#arm(now, timeout);
+    }
+    return due;
+  }
+
+  #arm(now, ms) {
+    if (this.#ticker !== null) this.#clearTimer(this.#ticker);
     this.#tickNow = now;
-    this.#ticker = this.#setTimer(this.#tick, TICK_MS);
-    return now;
+    this.#armedFor = now + ms;
+    this.#ticker = this.#setTimer(this.#tick, ms);
   }
 
   #onTick() {
@@ -748,11 +816,24 @@ class Calls {
     const now = this.#time();
     this.#tickNow = now;
     let expired = null;
+    let earliest = Infinity;
     for (let c = this.#head; c !== null; c = c.next) {
-      if (c.due > 0 && c.due <= now) (expired || (expired = [])).push(c);
+      if (c.due <= 0) continue;
+      if (c.due <= now) (expired || (expired = [])).push(c);
+      else if (c.due < earliest) earliest = c.due;
     }
-    if (expired !== null) for (const c of expired) if (!c.done) this.#timedOut(c);
-    if (this.#deadlines > 0 && this.#ticker === null) this.#ticker = this.#setTimer(this.#tick, TICK_MS);
+    if (expired !== null) {
+      for (const c of expired) {
+        if (c.done) continue;
+        this.#timedOut(c);
+      }
+      // Timing out may have started re-runs with deadlines of their own.
+      earliest = Infinity;
+      for (let c = this.#head; c !== null; c = c.next) if (c.due > 0 && c.due < earliest) earliest = c.due;
+    }
+    if (this.#deadlines > 0 && this.#ticker === null && earliest !== Infinity) {
+      this.#arm(now, this.#coarse ? TICK_MS : earliest - now);
+    }
   }
 
   // ---------------------------------------------------------------- get / record

@@ -70,6 +70,8 @@ class Orchestrator extends EventEmitter {
       isFailure: opts.isFailure || defaultIsFailure,
       time: clock !== null ? () => clock.now() : () => performance.now(),
       setTimer: clock !== null ? (fn, ms) => clock._setTimeout(fn, ms) : (fn, ms) => setTimeout(fn, ms).unref(),
+      clearTimer: clock !== null ? (t) => clock._clearTimeout(t) : (t) => clearTimeout(t),
+      exactTime: clock !== null,
     });
     this.#checks = new HealthChecks({
       names,

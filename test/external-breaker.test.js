@@ -91,6 +91,31 @@ describe('opossum', () => {
     expect(events.names()).toEqual(['circuit:open', 'circuit:half-open', 'circuit:close']);
   });
 
+  test('half-open primary with a backup: its breaker gets the trial, the backup every call the breaker refuses', async () => {
+    const breakerOf = { primary: opossum({ resetTimeout: 20 }), replica: opossum() };
+    const db = make({
+      connections: { primary: { id: 'p' }, replica: { id: 'r' } },
+      failover: { primary: 'replica' },
+      circuitBreaker: { use: (name) => breakerOf[name] },
+    });
+    const events = record(db, ['failover', 'recovery']);
+    const halfOpen = once(db, 'circuit:half-open');
+    await settle(db.execute('primary', () => Promise.reject(new Error('a'))));
+    await settle(db.execute('primary', () => Promise.reject(new Error('b'))));
+    expect(db.getStats().primary.failoverTo).toBe('replica');
+    await halfOpen;
+    // opossum lets one trial through while half-open; the others it refuses run on the replica
+    let release;
+    const gate = new Promise((resolve) => { release = resolve; });
+    const trial = db.execute('primary', async (c) => { await gate; return c.id; });
+    const others = await Promise.all([1, 2, 3].map(() => db.execute('primary', (c) => c.id)));
+    expect(others).toEqual(['r', 'r', 'r']);
+    release();
+    await expect(trial).resolves.toBe('p');
+    expect(db.getStats().primary.circuit).toBe('closed');
+    expect(events.names()).toEqual(['failover', 'recovery']);
+  });
+
   test('an unhealthy check opens the breaker; recovery closes it, with one event each', async () => {
     const clock = new ManualClock();
     const breaker = opossum();
