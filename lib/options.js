@@ -4,6 +4,7 @@
 // follows one shape: where (option path, connection), what was expected, what came.
 const { ConfigError } = require('./errors');
 const native = require('./native');
+const { describe } = require('./safe');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -14,17 +15,6 @@ const KNOWN = {
   retry: ['retries', 'delay'],
   circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
 };
-
-/** Describes a received value for an error message: `'30x' (string)`. */
-function describe(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `'${value}' (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${value} (${typeof value})`;
-  if (typeof value === 'function') return `a function`;
-  if (Array.isArray(value)) return 'an array';
-  return `an object`;
-}
 
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

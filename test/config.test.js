@@ -160,6 +160,13 @@ describe('durations', () => {
   });
 
   test.each([
+    ['a symbol', Symbol('ten'), 'Symbol(ten) (symbol)'],
+    ['a bigint', 10n, '10n (bigint)'],
+  ])('%s duration is named in the message, not described as an object', (_, value, shown) => {
+    expectConfigError({ connections: two(), healthCheck: { interval: value } }, 'Invalid duration', shown);
+  });
+
+  test.each([
     ['healthCheck.timeout', (v) => ({ healthCheck: { timeout: v } })],
     ['healthCheck.retry.delay', (v) => ({ healthCheck: { retry: { retries: 1, delay: v } } })],
     ['circuitBreaker.resetTimeout', (v) => ({ circuitBreaker: { resetTimeout: v } })],
