@@ -11,6 +11,7 @@ const { performance } = require('perf_hooks');
 const { CallMetrics, BOUNDS_MS, formatFamilies, collectors, Counter } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe } = require('./options');
+const { safeGet, safeMessage } = require('./safe');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
 const { PROBE } = require('./probes');
@@ -802,21 +803,32 @@ class Orchestrator extends EventEmitter {
     if (entry.release !== null) entry.release();
     let outcome;
     let message = '';
-    if (value !== null && typeof value === 'object' && typeof value.status === 'string') {
+    if (error === undefined && value !== null && typeof value === 'object') {
       // A result object (native probes): `status` decides, as the string forms do.
-      this.#checkInfo[id] = {
-        latencyMs: typeof value.latencyMs === 'number' ? value.latencyMs : null,
-        role: typeof value.role === 'string' ? value.role : null,
-        lagMs: typeof value.lagMs === 'number' ? value.lagMs : null,
-      };
-      if (value.status === 'unhealthy' && typeof value.error === 'string' && value.error !== '') {
-        error = new OmniDbError(value.error, 'OMNIDB_HEALTH_CHECK_FAILED');
+      // It is read once; a getter or Proxy that throws fails the check as a throw does.
+      let status;
+      try {
+        status = value.status;
+      } catch (err) {
+        error = err !== undefined ? err : new OmniDbError(`Health check for "${this.#names[id]}" returned a result whose status could not be read`, 'OMNIDB_INVALID_CHECK_RESULT');
       }
-      value = value.status;
+      if (typeof status === 'string') {
+        const latencyMs = safeGet(value, 'latencyMs');
+        const role = safeGet(value, 'role');
+        const lagMs = safeGet(value, 'lagMs');
+        this.#checkInfo[id] = {
+          latencyMs: typeof latencyMs === 'number' ? latencyMs : null,
+          role: typeof role === 'string' ? role : null,
+          lagMs: typeof lagMs === 'number' ? lagMs : null,
+        };
+        const detail = status === 'unhealthy' ? safeGet(value, 'error') : undefined;
+        if (typeof detail === 'string' && detail !== '') error = new OmniDbError(detail, 'OMNIDB_HEALTH_CHECK_FAILED');
+        value = status;
+      }
     }
     if (error !== undefined) {
       outcome = Outcome.FAILED;
-      message = error instanceof Error ? error.message : String(error);
+      message = safeMessage(error);
     } else if (value === true || value === 'healthy') {
       outcome = Outcome.HEALTHY;
     } else if (value === 'degraded') {
@@ -919,7 +931,7 @@ class Orchestrator extends EventEmitter {
   // ERR_UNHANDLED_ERROR thrown into the application.
   #emitError(name, error, context) {
     if (this.listenerCount('error') === 0) return;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = safeMessage(error); // whatever was thrown: no message getter or toString may throw here
     this.#emitSafe('error', { name, error, context, message, timestamp: this.#now() });
   }
 
