@@ -489,11 +489,23 @@ class Orchestrator extends EventEmitter {
   }
 
   async #closeClient(name, client) {
-    const method = CLOSE_METHODS.find((m) => typeof client[m] === 'function');
-    if (method === undefined) return;
+    let method;
+    let close;
     let timer = null;
     try {
-      const closing = Promise.resolve().then(() => client[method]());
+      // Reading the methods is inside the try: a getter that throws, a Proxy whose
+      // traps throw or a revoked Proxy is a failed close (an 'error' event), and each
+      // method is read once and called on the client.
+      for (const m of CLOSE_METHODS) {
+        const value = client[m];
+        if (typeof value === 'function') {
+          method = m;
+          close = value;
+          break;
+        }
+      }
+      if (method === undefined) return;
+      const closing = Promise.resolve().then(() => Reflect.apply(close, client, []));
       const limit = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new OmniDbError(
           `Closing "${name}" with ${method}() did not finish within ${this.#closeTimeout}ms`, 'OMNIDB_TIMEOUT')),

@@ -316,6 +316,41 @@ describe('disconnect()', () => {
     expect(db.list().every((n) => events.of('disconnected').some((e) => e.name === n))).toBe(true);
   });
 
+  test.each([
+    ['whose end getter throws', () => ({ get end() { throw new Error('end getter'); } })],
+    ['whose $disconnect getter throws a non-Error', () => ({ get $disconnect() { throw Object.create(null); } })],
+    ['that is a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({ end() {} }, {}); revoke(); return proxy; }],
+    ['that is a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ])('a client %s: disconnect() resolves, emits disconnected for every connection and an error event', async (_, makeClient) => {
+    const quit = jest.fn();
+    const db = make({ connections: { pg: makeClient(), redis: { quit } } });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    const events = record(db, ['disconnected']);
+    await db.connect();
+    await expect(db.disconnect()).resolves.toBeUndefined();
+    expect(events.of('disconnected').map((e) => e.name)).toEqual(['pg', 'redis']);
+    expect(quit).toHaveBeenCalledTimes(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'pg', context: 'disconnect' });
+    expect(typeof errors[0].message).toBe('string');
+  });
+
+  test('a close method is read once and called on its client', async () => {
+    let reads = 0;
+    const client = {
+      closed: 0,
+      get end() {
+        reads += 1;
+        return reads === 1 ? function end() { this.closed += 1; } : 'not a function any more';
+      },
+    };
+    const db = make({ connections: { pg: client } });
+    await db.disconnect();
+    expect(reads).toBe(1);
+    expect(client.closed).toBe(1);
+  });
+
   test('a close error with no error listener neither rejects nor crashes', async () => {
     const uncaught = [];
     const onUncaught = (e) => uncaught.push(e);
