@@ -38,8 +38,9 @@ const TRACE_START = TRACE.start;
 // The signal handed to calls that have no timeout and no caller signal: it never aborts.
 const NEVER = new AbortController().signal;
 
-// Close methods tried on each client at disconnect(), in order.
-const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', '$disconnect'];
+// Close methods tried on each client at disconnect(), in the contract's order
+// (destroy() closes Kysely and Knex).
+const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'];
 
 class Orchestrator extends EventEmitter {
   #names;
@@ -460,7 +461,7 @@ class Orchestrator extends EventEmitter {
 
   /**
    * Stops monitoring and closes every client through the first of end(), close(),
-   * quit(), disconnect(), $disconnect() it has (each bounded by closeTimeout).
+   * quit(), disconnect(), destroy(), $disconnect() it has (each bounded by closeTimeout).
    * Never rejects: a close error becomes an 'error' event. Idempotent.
    */
   disconnect() {

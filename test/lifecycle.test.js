@@ -235,7 +235,7 @@ describe('disconnect()', () => {
     expect(db.health().pg.status).toBe('healthy');
   });
 
-  test.each(['end', 'close', 'quit', 'disconnect', '$disconnect'])('closes a client that has only %s()', async (method) => {
+  test.each(['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'])('closes a client that has only %s()', async (method) => {
     const fn = jest.fn(async () => {});
     const client = { [method]: fn };
     const db = make({ connections: { c: client } });
@@ -244,19 +244,29 @@ describe('disconnect()', () => {
     expect(fn.mock.contexts[0]).toBe(client);
   });
 
-  test('uses the first of end, close, quit, disconnect, $disconnect', async () => {
+  test('uses the first of end, close, quit, disconnect, destroy, $disconnect', async () => {
     const calls = [];
     const mk = (methods) => Object.fromEntries(methods.map((m) => [m, () => { calls.push(m); }]));
     const db = make({
       connections: {
-        a: mk(['$disconnect', 'disconnect', 'quit', 'close', 'end']),
-        b: mk(['$disconnect', 'disconnect', 'quit', 'close']),
-        c: mk(['$disconnect', 'disconnect', 'quit']),
-        d: mk(['$disconnect', 'disconnect']),
+        a: mk(['$disconnect', 'destroy', 'disconnect', 'quit', 'close', 'end']),
+        b: mk(['$disconnect', 'destroy', 'disconnect', 'quit', 'close']),
+        c: mk(['$disconnect', 'destroy', 'disconnect', 'quit']),
+        d: mk(['$disconnect', 'destroy', 'disconnect']),
+        e: mk(['$disconnect', 'destroy']),
+        f: mk(['$disconnect']),
       },
     });
     await db.disconnect();
-    expect(calls.sort()).toEqual(['close', 'disconnect', 'end', 'quit']);
+    expect(calls.sort()).toEqual(['$disconnect', 'close', 'destroy', 'disconnect', 'end', 'quit']);
+  });
+
+  test('a Knex-like client (a function with destroy()) is destroyed', async () => {
+    const destroy = jest.fn(async () => {});
+    const knex = Object.assign(function knex() {}, { destroy });
+    const db = make({ connections: { sql: knex } });
+    await db.disconnect();
+    expect(destroy).toHaveBeenCalledTimes(1);
   });
 
   test('close methods found on the prototype (class instances) are used', async () => {

@@ -546,7 +546,7 @@ export declare class Orchestrator<
 
   /**
    * Stops monitoring and closes each client through the first of `end`, `close`,
-   * `quit`, `disconnect`, `$disconnect` it has (each bounded by `closeTimeout`), then
+   * `quit`, `disconnect`, `destroy`, `$disconnect` it has (each bounded by `closeTimeout`), then
    * emits `disconnected` per connection. Idempotent. Never rejects: a close error
    * becomes an `error` event.
    */
