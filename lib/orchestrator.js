@@ -70,6 +70,7 @@ class Orchestrator extends EventEmitter {
   #checkInfo; // per connection: { latencyMs, role, lagMs } of the last result object, or null
   #firstRound = null;
   #connected = false;
+  #started = false; // connect() was called: disconnect() then reports each connection
   #connecting = null;
   #disconnecting = null;
   #disconnected = false;
@@ -443,6 +444,7 @@ class Orchestrator extends EventEmitter {
     }
     if (this.#connected) return Promise.resolve();
     if (this.#connecting !== null) return this.#connecting;
+    this.#started = true;
     this.#connecting = this.#connect();
     return this.#connecting;
   }
@@ -486,6 +488,9 @@ class Orchestrator extends EventEmitter {
       await this.#closeClient(this.#names[i], client);
     }));
     this.#connected = false;
+    // Nothing was connected before connect(): the clients are closed all the same
+    // (a process that fails before connecting can exit), but nothing is reported.
+    if (!this.#started) return;
     for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });
   }
 

@@ -72,6 +72,7 @@ describe('re-entrant listeners', () => {
     let disconnecting;
     db.on('circuit:open', () => { disconnecting = db.disconnect(); });
     const disconnected = next(db, 'disconnected');
+    await db.connect();
     const err = new Error('x');
     const r = await settle(db.execute('primary', () => Promise.reject(err)));
     expect(r.error).toBe(err);

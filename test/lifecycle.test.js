@@ -156,11 +156,23 @@ describe('disconnect()', () => {
     expect(db.isConnected()).toBe(false);
   });
 
-  test('works without connect()', async () => {
+  test('works without connect(): closes the clients, emits no disconnected (nothing was connected)', async () => {
     const end = jest.fn();
-    const db = make({ connections: { pg: { end } } });
+    const db = make({ connections: { pg: { end }, redis: {} } });
+    const events = record(db, ['disconnected']);
     await expect(db.disconnect()).resolves.toBeUndefined();
     expect(end).toHaveBeenCalledTimes(1);
+    expect(events).toEqual([]);
+  });
+
+  test('after a connect() that has not settled yet, disconnected is emitted per connection', async () => {
+    const clock = new ManualClock();
+    const db = make({ connections: { pg: {}, redis: {} }, clock, healthCheck: { checks: { pg: () => new Promise(() => {}) } } });
+    const events = record(db, ['connected', 'disconnected']);
+    const connecting = db.connect();
+    await db.disconnect();
+    await connecting;
+    expect(events.names()).toEqual(['disconnected', 'disconnected']);
   });
 
   test('stops monitoring: no check runs after it', async () => {
@@ -304,6 +316,7 @@ describe('disconnect()', () => {
     const shared = { end };
     const db = make({ connections: { writer: shared, reader: shared } });
     const events = record(db, ['disconnected']);
+    await db.connect();
     await db.disconnect();
     expect(end).toHaveBeenCalledTimes(1);
     expect(events.of('disconnected').map((e) => e.name)).toEqual(['writer', 'reader']);
@@ -317,6 +330,7 @@ describe('disconnect()', () => {
     const errors = [];
     db.on('error', (e) => errors.push(e));
     const events = record(db, ['disconnected']);
+    await db.connect();
     await expect(db.disconnect()).resolves.toBeUndefined();
     expect(errors).toEqual([{
       name: 'pg', error: expect.any(Error), context: 'disconnect', message: 'close failed', timestamp: expect.any(Number),
@@ -382,6 +396,7 @@ describe('disconnect()', () => {
     const errors = [];
     db.on('error', (e) => errors.push(e));
     const disconnected = record(db, ['disconnected']);
+    await db.connect();
     await db.disconnect();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: 'pg', context: 'disconnect' });
@@ -438,6 +453,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const end = jest.fn();
     const db = make({ connections: { pg: { end } }, clock });
     register(db);
+    await db.connect();
     const disconnected = once(db, 'disconnected');
     const shutdown = once(db, 'shutdown');
     process.emit('SIGTERM', 'SIGTERM');
@@ -449,6 +465,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
   test('SIGINT too, by default', async () => {
     const db = make({ connections: { pg: {} } });
     register(db);
+    await db.connect();
     const shutdown = once(db, 'shutdown');
     const disconnected = once(db, 'disconnected');
     process.emit('SIGINT', 'SIGINT');
@@ -461,6 +478,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const end = jest.fn();
     const db = make({ connections: { pg: { end } } });
     register(db);
+    await db.connect();
     const events = record(db, ['shutdown', 'disconnected']);
     const done = once(db, 'disconnected');
     process.emit('SIGTERM', 'SIGTERM');
@@ -478,6 +496,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const before = process.listenerCount('SIGINT');
     register(db, { signals: ['SIGUSR2'] });
     expect(process.listenerCount('SIGINT')).toBe(before);
+    await db.connect();
     const shutdown = once(db, 'shutdown');
     const disconnected = once(db, 'disconnected');
     process.emit('SIGUSR2', 'SIGUSR2');

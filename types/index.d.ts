@@ -547,7 +547,7 @@ export declare class Orchestrator<
   /**
    * Stops monitoring and closes each client through the first of `end`, `close`,
    * `quit`, `disconnect`, `destroy`, `$disconnect` it has (each bounded by `closeTimeout`), then
-   * emits `disconnected` per connection. Idempotent. Never rejects: a close error
+   * emits `disconnected` per connection (only once `connect()` was called). Idempotent. Never rejects: a close error
    * becomes an `error` event.
    */
   disconnect(): Promise<void>;
