@@ -1,6 +1,7 @@
 'use strict';
 // Every error a user catches from OmniDB is born here, in JS: `instanceof` then
 // works in any realm (Jest runs tests in its own), and each carries a stable `code`.
+const { safeString } = require('./safe');
 
 class OmniDbError extends Error {
   /**
@@ -43,9 +44,11 @@ class TimeoutError extends OmniDbError {
 /** execute()/recordFailure() named a connection the orchestrator does not have. */
 class UnknownConnectionError extends OmniDbError {
   constructor(connection, available) {
-    super(`Connection "${String(connection)}" is unavailable: no connection by that name. ` +
+    // The name may be anything the caller passed: a symbol, an object whose toString throws.
+    const name = safeString(connection);
+    super(`Connection "${name}" is unavailable: no connection by that name. ` +
       `Available: ${available.join(', ')}`, 'OMNIDB_UNKNOWN_CONNECTION',
-    { connection: String(connection), available: available.slice() });
+    { connection: name, available: available.slice() });
   }
 }
 

@@ -11,7 +11,7 @@ const { performance } = require('perf_hooks');
 const { CallMetrics, BOUNDS_MS, formatFamilies, collectors, Counter } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe } = require('./options');
-const { safeGet, safeMessage } = require('./safe');
+const { safeGet, safeMessage, safeString } = require('./safe');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
 const { PROBE } = require('./probes');
@@ -390,7 +390,7 @@ class Orchestrator extends EventEmitter {
 
   #badCall(name, fn) {
     if (this.#disconnected) {
-      return new OmniDbError(`Connection "${String(name)}" is unavailable: the orchestrator is disconnected`, 'OMNIDB_DISCONNECTED');
+      return new OmniDbError(`Connection "${safeString(name)}" is unavailable: the orchestrator is disconnected`, 'OMNIDB_DISCONNECTED');
     }
     if (!this.#ids.has(name)) return new UnknownConnectionError(name, this.#names);
     return new OmniDbError(`Invalid execute() callback for "${name}": expected a function (client, { signal, name }) => result but received ${describe(fn)}`, 'OMNIDB_INVALID_ARGUMENT');

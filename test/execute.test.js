@@ -154,6 +154,30 @@ describe('unknown connection', () => {
     return expect(p).rejects.toMatchObject({ code: 'OMNIDB_UNKNOWN_CONNECTION' });
   });
 
+  test.each([
+    ['a symbol', () => Symbol('primary'), 'Symbol(primary)'],
+    ['an object whose toString throws', () => ({ toString() { throw new Error('x'); } }), '[object Object]'],
+    ['an object whose Symbol.toPrimitive throws', () => ({ [Symbol.toPrimitive]() { throw new Error('x'); } }), '[object Object]'],
+    ['a null-prototype object', () => Object.create(null), '[object Object]'],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }, '[unprintable value]'],
+  ])('a name that is %s rejects with OMNIDB_UNKNOWN_CONNECTION (never a synchronous TypeError)', async (_, makeName, shown) => {
+    const { db } = twoConnections();
+    for (const options of [undefined, { timeout: '1s' }]) {
+      let p;
+      expect(() => { p = db.execute(makeName(), () => 1, options); }).not.toThrow();
+      const r = await settle(p);
+      expect(r.error).toBeInstanceOf(UnknownConnectionError);
+      expect(r.error.message).toContain(`Connection "${shown}" is unavailable`);
+    }
+  });
+
+  test('after disconnect(), an odd name rejects with OMNIDB_DISCONNECTED', async () => {
+    const { db } = twoConnections();
+    await db.disconnect();
+    const r = await settle(db.execute(Object.create(null), () => 1));
+    expect(r.error.code).toBe('OMNIDB_DISCONNECTED');
+  });
+
   test('inherited object keys are not connections', async () => {
     const { db } = twoConnections();
     await expect(db.execute('toString', () => 1)).rejects.toMatchObject({ code: 'OMNIDB_UNKNOWN_CONNECTION' });
