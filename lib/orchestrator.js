@@ -35,6 +35,10 @@ const CLOSED = Circuit.CLOSED;
 const TRACE = diagnostics.tracingChannel('omnidb:execute');
 const TRACE_START = TRACE.start;
 
+// A native promise is observed through the intrinsic then(), never its own `then`
+// property (which a caller's object may have replaced with a throwing getter).
+const promiseThen = Promise.prototype.then;
+
 // The signal handed to calls that have no timeout and no caller signal: it never aborts.
 const NEVER = new AbortController().signal;
 
@@ -156,14 +160,16 @@ class Orchestrator extends EventEmitter {
     let result;
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
+      // Inside the try: instanceof runs a Proxy's getPrototypeOf trap, and then() throws
+      // for an object that only inherits from Promise.prototype; either is a failed call.
+      if (!(result instanceof Promise)) return this.#notPromise(target, result);
+      // The caller awaits fn's own promise: no extra tick. The outcome is observed by a
+      // side reaction registered first, so the state is updated before the caller
+      // resumes. A success only needs reporting when there are failures to clear.
+      promiseThen.call(result, state[row + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
     } catch (err) {
       return this.#thrown(target, err);
     }
-    if (!(result instanceof Promise)) return this.#notPromise(target, result);
-    // The caller awaits fn's own promise: no extra tick. The outcome is observed by a
-    // side reaction registered first, so the state is updated before the caller
-    // resumes. A success only needs reporting when there are failures to clear.
-    result.then(state[row + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
     return result;
   }
 
@@ -173,10 +179,19 @@ class Orchestrator extends EventEmitter {
     return Promise.reject(err);
   }
 
-  // The happy path's fn returned a plain value or a foreign thenable.
+  // The happy path's fn returned a plain value or a foreign thenable. Reading `then`
+  // can throw (a getter, a Proxy, a revoked Proxy): as awaiting it would, that rejects
+  // the call with the thrown value.
   #notPromise(target, result) {
-    if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
-        typeof result.then !== 'function') {
+    let then;
+    if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+      try {
+        then = result.then;
+      } catch (err) {
+        return this.#thrown(target, err);
+      }
+    }
+    if (typeof then !== 'function') {
       if (this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, 0);
       return Promise.resolve(result);
     }
@@ -195,20 +210,21 @@ class Orchestrator extends EventEmitter {
     let result;
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
+      // Inspecting the result is inside the try too (see execute()).
+      if (!(result instanceof Promise)) {
+        const then = result !== null && (typeof result === 'object' || typeof result === 'function') ? result.then : undefined;
+        if (typeof then !== 'function') {
+          m.record(target, this.#time() - start);
+          return this.#notPromise(target, result);
+        }
+        result = Promise.resolve(result);
+      }
+      promiseThen.call(result, this.#onSampledSettled[target], this.#onSampledRejected[target]);
     } catch (err) {
       m.record(target, this.#time() - start);
       return this.#thrown(target, err);
     }
-    if (!(result instanceof Promise)) {
-      if (result === null || (typeof result !== 'object' && typeof result !== 'function') ||
-          typeof result.then !== 'function') {
-        m.record(target, this.#time() - start);
-        return this.#notPromise(target, result);
-      }
-      result = Promise.resolve(result);
-    }
     m.pending[target] = start;
-    result.then(this.#onSampledSettled[target], this.#onSampledRejected[target]);
     return result;
   }
 
@@ -216,11 +232,11 @@ class Orchestrator extends EventEmitter {
     let result;
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
+      if (!(result instanceof Promise)) return this.#notPromise(target, result); // inside the try: see execute()
+      promiseThen.call(result, this.#state[target * SLOTS + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
     } catch (err) {
       return this.#thrown(target, err);
     }
-    if (!(result instanceof Promise)) return this.#notPromise(target, result);
-    result.then(this.#state[target * SLOTS + FAILURES] !== 0 ? this.#onSettled[target] : undefined, this.#onRejected[target]);
     return result;
   }
 

@@ -62,6 +62,42 @@ describe('results', () => {
   });
 });
 
+describe("fn's result cannot make execute() throw", () => {
+  const thrown = new Error('then getter');
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  test.each([
+    ['an object whose then getter throws', () => ({ get then() { throw thrown; } }), (e) => e === thrown],
+    ['a thenable whose then() throws', () => ({ then() { throw thrown; } }), (e) => e === thrown],
+    ['a revoked Proxy', () => revoked(), (e) => e instanceof TypeError],
+    ['a Proxy whose getPrototypeOf and get traps throw', () => new Proxy({}, { getPrototypeOf() { throw thrown; }, get() { throw thrown; } }), (e) => e === thrown],
+    ['an object that only inherits from Promise.prototype', () => Object.create(Promise.prototype), (e) => e instanceof TypeError],
+  ])('%s: rejects (never throws) and counts as a failure, on the plain and the sampled path', async (_, result, isExpected) => {
+    // sampleEvery: 1 times every call: the sampled twin of the happy path runs too.
+    for (const sampleEvery of [128, 1]) {
+      const { db } = twoConnections({ metrics: { sampleEvery } });
+      let p;
+      expect(() => { p = db.execute('primary', () => result()); }).not.toThrow();
+      const r = await settle(p);
+      expect(r.ok).toBe(false);
+      expect(isExpected(r.error)).toBe(true);
+      expect(db.getStats().primary.failures).toBe(1);
+    }
+  });
+
+  test('a real Promise whose own then getter throws is still awaited through the intrinsic then()', async () => {
+    for (const sampleEvery of [128, 1]) {
+      const { db } = twoConnections({ metrics: { sampleEvery } });
+      const failing = () => Object.defineProperty(Promise.reject(new Error('down')), 'then', { get() { throw new Error('getter'); } });
+      const r = await settle(db.execute('primary', failing));
+      expect(r.error.message).toBe('down');
+      expect(db.getStats().primary.failures).toBe(1);
+      const ok = () => Object.defineProperty(Promise.resolve(7), 'then', { get() { throw new Error('getter'); } });
+      // (awaited natively: the returned promise may be fn's own, own `then` getter included)
+      expect(await db.execute('primary', ok)).toBe(7);
+    }
+  });
+});
+
 describe('errors from fn are rethrown unchanged', () => {
   test('the same object for a rejection', async () => {
     const { db } = twoConnections();
