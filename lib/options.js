@@ -2,9 +2,9 @@
 // Validates the user's config and fills in every default, once, at construction.
 // The core receives plain numbers and never parses user input. Every message
 // follows one shape: where (option path, connection), what was expected, what came.
-const { ConfigError } = require('./errors');
+const { ConfigError, OmniDbError } = require('./errors');
 const native = require('./native');
-const { describe } = require('./safe');
+const { describe, safeMessage } = require('./safe');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -247,4 +247,53 @@ function normalizeConfig(config) {
   };
 }
 
-module.exports = { normalizeConfig, parseDuration, describe, closest };
+function invalidArgument(message, cause) {
+  return new OmniDbError(message, 'OMNIDB_INVALID_ARGUMENT', cause === undefined ? undefined : { cause });
+}
+
+/**
+ * execute()'s options, read once into a plain { timeout, signal, idempotent,
+ * failover } (absent ones undefined). Each property is read exactly once: a getter
+ * or Proxy that throws, or returns something else on a second read, cannot throw out
+ * of execute() or change its mind half-way. Throws OmniDbError
+ * OMNIDB_INVALID_ARGUMENT naming the problem.
+ */
+function readExecuteOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`Invalid execute() options: expected an object but received ${describe(options)}`);
+  }
+  const read = (key) => {
+    try {
+      return options[key];
+    } catch (err) {
+      throw invalidArgument(`Invalid execute() options: reading options.${key} threw: ${safeMessage(err)}`, err);
+    }
+  };
+  const timeout = read('timeout');
+  const signal = read('signal');
+  const idempotent = read('idempotent');
+  const failover = read('failover');
+  const out = { timeout: undefined, signal: undefined, idempotent: undefined, failover: undefined };
+  if (timeout !== undefined) out.timeout = parseDuration(timeout, 'execute() options.timeout');
+  if (signal !== undefined) {
+    let isSignal = false;
+    try {
+      isSignal = signal instanceof AbortSignal;
+    } catch {
+      isSignal = false; // a Proxy whose getPrototypeOf trap throws, a revoked Proxy
+    }
+    if (!isSignal) throw invalidArgument(`Invalid execute() options.signal: expected an AbortSignal but received ${describe(signal)}`);
+    out.signal = signal;
+  }
+  if (idempotent !== undefined) {
+    if (typeof idempotent !== 'boolean') throw invalidArgument(`Invalid execute() options.idempotent: expected a boolean but received ${describe(idempotent)}`);
+    out.idempotent = idempotent;
+  }
+  if (failover !== undefined) {
+    if (typeof failover !== 'boolean') throw invalidArgument(`Invalid execute() options.failover: expected a boolean but received ${describe(failover)}`);
+    out.failover = failover;
+  }
+  return out;
+}
+
+module.exports = { normalizeConfig, parseDuration, describe, closest, readExecuteOptions };

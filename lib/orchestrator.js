@@ -10,7 +10,7 @@ const diagnostics = require('diagnostics_channel');
 const { performance } = require('perf_hooks');
 const { CallMetrics, BOUNDS_MS, formatFamilies, collectors, Counter } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
-const { normalizeConfig, parseDuration, describe } = require('./options');
+const { normalizeConfig, parseDuration, describe, readExecuteOptions } = require('./options');
 const { safeGet, safeMessage, safeString } = require('./safe');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
@@ -246,7 +246,8 @@ class Orchestrator extends EventEmitter {
     const id = this.#ids.get(name);
     let target = null;
     if (id !== undefined) {
-      const pinned = options !== null && typeof options === 'object' && options.failover === false;
+      // Read without letting a getter throw: execute() itself rejects bad options.
+      const pinned = options !== null && typeof options === 'object' && safeGet(options, 'failover') === false;
       target = this.#names[pinned ? id : this.#state[id * SLOTS + ROUTE]];
     }
     const context = { name, target, failover: target !== null && target !== name };
@@ -262,9 +263,20 @@ class Orchestrator extends EventEmitter {
     if (id === undefined || typeof fn !== 'function' || this.#disconnected) {
       return Promise.reject(this.#badCall(name, fn));
     }
+    // The options are read once, here, into a plain object: a getter or Proxy that
+    // throws becomes a rejection (never a synchronous throw), and #executeGuarded
+    // (whose own checks then only see that object) reads nothing the caller owns.
+    let opts;
+    if (options !== undefined) {
+      try {
+        opts = readExecuteOptions(options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     // failover: false pins the call to `name` itself (a write must not reach a replica).
-    const pinned = options !== null && typeof options === 'object' && options.failover === false;
-    return this.#executeGuarded(id, pinned ? id : this.#state[id * SLOTS + ROUTE], fn, options);
+    const pinned = opts !== undefined && opts.failover === false;
+    return this.#executeGuarded(id, pinned ? id : this.#state[id * SLOTS + ROUTE], fn, opts);
   }
 
   // Everything off the happy path: circuit not closed, external breaker, timeout or signal.

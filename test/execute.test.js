@@ -354,6 +354,60 @@ describe('options.timeout', () => {
   });
 });
 
+describe('options that throw when read', () => {
+  const getterThrows = (key, value) => Object.defineProperty({}, key, { get() { throw value; }, enumerable: true });
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({ timeout: '1s' }, {}); revoke(); return proxy; };
+  test.each([
+    ['a timeout getter that throws', () => getterThrows('timeout', new Error('g'))],
+    ['a failover getter that throws', () => getterThrows('failover', new Error('g'))],
+    ['a signal getter that throws null', () => getterThrows('signal', null)],
+    ['an inherited idempotent getter that throws', () => Object.create(getterThrows('idempotent', 'nope'))],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+    ['a revoked Proxy', () => revoked()],
+    ['a signal that is a Proxy whose getPrototypeOf throws', () => ({ signal: new Proxy({}, { getPrototypeOf() { throw new Error('proto'); } }) })],
+  ])('%s: rejects with OMNIDB_INVALID_ARGUMENT, never throws, fn not called', async (_, makeOptions) => {
+    const { db } = twoConnections();
+    const fn = jest.fn(() => 1);
+    let p;
+    expect(() => { p = db.execute('primary', fn, makeOptions()); }).not.toThrow();
+    const r = await settle(p);
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test("the reading error is the rejection's cause", async () => {
+    const { db } = twoConnections();
+    const thrown = new Error('getter');
+    const r = await settle(db.execute('primary', () => 1, getterThrows('timeout', thrown)));
+    expect(r.error.cause).toBe(thrown);
+    expect(r.error.message).toContain('options.timeout');
+  });
+
+  test('with a tracing subscriber too (the traced path reads options.failover first)', async () => {
+    const channel = require('diagnostics_channel').tracingChannel('omnidb:execute');
+    const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    channel.subscribe(handlers);
+    try {
+      const { db } = twoConnections();
+      let p;
+      expect(() => { p = db.execute('primary', () => 1, getterThrows('failover', new Error('g'))); }).not.toThrow();
+      expect((await settle(p)).error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+  });
+
+  test('each option is read once', async () => {
+    const { db, replica } = twoConnections({ failover: { primary: 'replica' } });
+    let reads = 0;
+    // A getter that says false (pin the call) the first time and 'x' after.
+    const options = { get failover() { reads += 1; return reads === 1 ? false : 'x'; } };
+    await expect(db.execute('primary', (c) => c, options)).resolves.not.toBe(replica);
+    expect(reads).toBe(1);
+  });
+});
+
 describe('options.signal', () => {
   test("the caller's abort rejects with its reason and aborts ctx.signal", async () => {
     const { db } = twoConnections();
