@@ -247,13 +247,17 @@ function normalizeConfig(config) {
   };
 }
 
+const EXECUTE_OPTIONS = ['timeout', 'signal', 'idempotent', 'failover'];
+
 function invalidArgument(message, cause) {
   return new OmniDbError(message, 'OMNIDB_INVALID_ARGUMENT', cause === undefined ? undefined : { cause });
 }
 
 /**
  * execute()'s options, read once into a plain { timeout, signal, idempotent,
- * failover } (absent ones undefined). Each property is read exactly once: a getter
+ * failover } (absent ones undefined). An unknown key is an error naming the closest
+ * known one (a typo such as failOver must never send a write to a backup). Each
+ * property is read exactly once: a getter
  * or Proxy that throws, or returns something else on a second read, cannot throw out
  * of execute() or change its mind half-way. Throws OmniDbError
  * OMNIDB_INVALID_ARGUMENT naming the problem.
@@ -261,6 +265,18 @@ function invalidArgument(message, cause) {
 function readExecuteOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw invalidArgument(`Invalid execute() options: expected an object but received ${describe(options)}`);
+  }
+  let keys;
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw invalidArgument(`Invalid execute() options: listing its keys threw: ${safeMessage(err)}`, err);
+  }
+  for (const key of keys) {
+    if (EXECUTE_OPTIONS.includes(key)) continue;
+    const guess = closest(key, EXECUTE_OPTIONS);
+    throw invalidArgument(`Invalid execute() options: unknown option "${key}"` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${EXECUTE_OPTIONS.join(', ')}`));
   }
   const read = (key) => {
     try {

@@ -354,6 +354,47 @@ describe('options.timeout', () => {
   });
 });
 
+describe('unknown option keys', () => {
+  test.each([
+    ['failOver', 'failover'],
+    ['idempotant', 'idempotent'],
+    ['timeOut', 'timeout'],
+    ['signl', 'signal'],
+    ['fail_over', 'failover'],
+  ])('%s rejects with OMNIDB_INVALID_ARGUMENT naming it and %s, and fn is not called', async (key, known) => {
+    const { db } = twoConnections({ failover: { primary: 'replica' } });
+    const fn = jest.fn(() => 1);
+    const r = await settle(db.execute('primary', fn, { [key]: false }));
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain(`"${key}"`);
+    expect(r.error.message).toContain(`Did you mean "${known}"?`);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test('a key close to none lists the known options', async () => {
+    const { db } = twoConnections();
+    const r = await settle(db.execute('primary', () => 1, { retries: 3 }));
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('"retries"');
+    expect(r.error.message).toContain('timeout, signal, idempotent, failover');
+  });
+
+  test('a write with { failOver: false } never reaches the replica', async () => {
+    const { db, replica } = twoConnections({ failover: { primary: 'replica' }, circuitBreaker: { threshold: 1 } });
+    await settle(db.execute('primary', () => { throw new Error('down'); })); // primary open: routes to replica
+    const write = jest.fn();
+    await settle(db.execute('primary', write, { failOver: false }));
+    expect(write).not.toHaveBeenCalledWith(replica, expect.anything());
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  test('known keys set to undefined, and symbol keys, are fine', async () => {
+    const { db } = twoConnections();
+    await expect(db.execute('primary', () => 1, { timeout: undefined, failover: undefined, [Symbol('x')]: 1 })).resolves.toBe(1);
+  });
+});
+
 describe('options that throw when read', () => {
   const getterThrows = (key, value) => Object.defineProperty({}, key, { get() { throw value; }, enumerable: true });
   const revoked = () => { const { proxy, revoke } = Proxy.revocable({ timeout: '1s' }, {}); revoke(); return proxy; };

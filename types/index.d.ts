@@ -184,7 +184,10 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
 // ---------------------------------------------------------------------------
 // execute()
 
-/** Options of {@link Orchestrator.execute}. */
+/**
+ * Options of {@link Orchestrator.execute}. An unknown key (a typo such as `failOver`)
+ * rejects the call with `OMNIDB_INVALID_ARGUMENT` naming the closest known key.
+ */
 export interface ExecuteOptions {
   /**
    * Past this, the call rejects with a {@link TimeoutError}, counts as a failure and
