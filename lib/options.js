@@ -290,7 +290,14 @@ function readExecuteOptions(options) {
   const idempotent = read('idempotent');
   const failover = read('failover');
   const out = { timeout: undefined, signal: undefined, idempotent: undefined, failover: undefined };
-  if (timeout !== undefined) out.timeout = parseDuration(timeout, 'execute() options.timeout');
+  if (timeout !== undefined) {
+    try {
+      out.timeout = parseDuration(timeout, 'execute() options.timeout');
+    } catch (err) {
+      // The same message, with the code of a bad argument (README: 'a bad fn or options').
+      throw invalidArgument(err.message);
+    }
+  }
   if (signal !== undefined) {
     let isSignal = false;
     try {

@@ -346,6 +346,13 @@ describe('options.timeout', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  test.each(['10x', 0, -1, NaN, '0s', {}])('an invalid timeout %p carries OMNIDB_INVALID_ARGUMENT (an argument, not a config error)', async (timeout) => {
+    const { db } = twoConnections();
+    const r = await settle(db.execute('primary', () => 1, { timeout }));
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('Invalid duration for execute() options.timeout');
+  });
+
   test('options that are not an object are rejected', async () => {
     const { db } = twoConnections();
     const r = await settle(db.execute('primary', () => 1, 5));
