@@ -249,6 +249,20 @@ function normalizeConfig(config) {
 
 const EXECUTE_OPTIONS = ['timeout', 'signal', 'idempotent', 'failover'];
 
+// A brand check: AbortSignal's own `aborted` getter throws for anything that is not
+// an AbortSignal (an object that only inherits from AbortSignal.prototype passes
+// instanceof, then throws ERR_INVALID_THIS from inside the call). A forwarding Proxy
+// of a real signal passes, and works: its methods reach the signal.
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
+function isAbortSignal(value) {
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function invalidArgument(message, cause) {
   return new OmniDbError(message, 'OMNIDB_INVALID_ARGUMENT', cause === undefined ? undefined : { cause });
 }
@@ -299,13 +313,7 @@ function readExecuteOptions(options) {
     }
   }
   if (signal !== undefined) {
-    let isSignal = false;
-    try {
-      isSignal = signal instanceof AbortSignal;
-    } catch {
-      isSignal = false; // a Proxy whose getPrototypeOf trap throws, a revoked Proxy
-    }
-    if (!isSignal) throw invalidArgument(`Invalid execute() options.signal: expected an AbortSignal but received ${describe(signal)}`);
+    if (!isAbortSignal(signal)) throw invalidArgument(`Invalid execute() options.signal: expected an AbortSignal but received ${describe(signal)}`);
     out.signal = signal;
   }
   if (idempotent !== undefined) {

@@ -493,6 +493,28 @@ describe('options.signal', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  test.each([
+    ['an object inheriting from AbortSignal.prototype', () => Object.create(AbortSignal.prototype)],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ])('a signal that is %s is rejected with OMNIDB_INVALID_ARGUMENT (not a TypeError from inside)', async (_, makeSignal) => {
+    const { db } = twoConnections();
+    const fn = jest.fn();
+    const r = await settle(db.execute('primary', fn, { signal: makeSignal() }));
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('options.signal');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test('a forwarding Proxy of a real AbortSignal works like the signal', async () => {
+    const { db } = twoConnections();
+    const controller = new AbortController();
+    const p = settle(db.execute('primary', () => new Promise(() => {}), { signal: new Proxy(controller.signal, {}) }));
+    const reason = new Error('cancel');
+    controller.abort(reason);
+    expect((await p).error).toBe(reason);
+  });
+
   test('a signal that is not an AbortSignal is rejected', async () => {
     const { db } = twoConnections();
     const r = await settle(db.execute('primary', () => 1, { signal: { aborted: false } }));
