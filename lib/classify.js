@@ -3,6 +3,10 @@
 // yes, unless the error is recognisably the caller's own fault (bad SQL, bad data,
 // a violated constraint): the server answered, and opening the circuit over it
 // would turn one bad query into an outage.
+//
+// Both classifiers read whatever was thrown (a getter that throws, a revoked Proxy)
+// with safeGet: they never throw, so the caller always gets fn's own error back.
+const { safeGet } = require('./safe');
 
 // PostgreSQL SQLSTATE classes (also used by MySQL's sqlState): 22 data exception,
 // 23 integrity constraint violation, 42 syntax error or access rule violation.
@@ -33,7 +37,8 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  */
 function defaultIsFailure(error) {
   if (error === null || typeof error !== 'object') return true;
-  const { code, sqlState } = error;
+  const code = safeGet(error, 'code');
+  const sqlState = safeGet(error, 'sqlState');
   if (typeof code === 'string') {
     if (SQLSTATE.test(code) && CALLER_CLASSES.has(code.slice(0, 2))) return false;
     if (MYSQL_CALLER_CODES.has(code) || PRISMA_CALLER_CODES.has(code)) return false;
@@ -67,7 +72,8 @@ const CONNECTION_MESSAGES = /Connection terminated|Connection is closed|connecti
  */
 function isConnectionError(error) {
   if (error === null || typeof error !== 'object') return false;
-  const { code, message } = error;
+  const code = safeGet(error, 'code');
+  const message = safeGet(error, 'message');
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || (SQLSTATE.test(code) && code.startsWith('08')))) {
     return true;
   }
