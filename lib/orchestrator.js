@@ -11,7 +11,7 @@ const { performance } = require('perf_hooks');
 const { CallMetrics, BOUNDS_MS, formatFamilies, collectors, Counter } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig, parseDuration, describe, readExecuteOptions } = require('./options');
-const { safeGet, safeMessage, safeString } = require('./safe');
+const { safeGet, safeMessage, safeString, setOwn } = require('./safe');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const { ExternalBreaker } = require('./external-breaker');
 const { PROBE } = require('./probes');
@@ -616,12 +616,13 @@ class Orchestrator extends EventEmitter {
   getStats() {
     const out = {};
     for (let i = 0; i < this.#names.length; i++) {
-      out[this.#names[i]] = {
+      // setOwn: a connection named '__proto__' is a key like any other.
+      setOwn(out, this.#names[i], {
         status: HEALTH_NAMES[this.#state[i * SLOTS + Slot.HEALTH]],
         circuit: this.#circuitName(i),
         failures: this.#state[i * SLOTS + FAILURES],
         failoverTo: this.#failoverTo(i),
-      };
+      });
     }
     return out;
   }
@@ -633,7 +634,7 @@ class Orchestrator extends EventEmitter {
       const entry = { status: HEALTH_NAMES[this.#state[i * SLOTS + Slot.HEALTH]] };
       const to = this.#failoverTo(i);
       if (to !== null) entry.failoverTo = to;
-      out[this.#names[i]] = entry;
+      setOwn(out, this.#names[i], entry); // any name, '__proto__' included
     }
     return out;
   }

@@ -67,4 +67,14 @@ function describe(value) {
   }
 }
 
-module.exports = { safeGet, safeString, safeMessage, describe };
+/**
+ * Sets an own, enumerable `key` on `object`, whatever the key: assignment would set
+ * the prototype for '__proto__' instead. For per-connection records (getStats(),
+ * health(), metrics()), where any connection name is a key.
+ */
+function setOwn(object, key, value) {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+module.exports = { safeGet, safeString, safeMessage, describe, setOwn };
