@@ -16,6 +16,19 @@ const KNOWN = {
   circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
 };
 
+/** describe(), plus the keys of an object: 'an object with keys _attach, now'. */
+function describeObject(value) {
+  const what = describe(value);
+  if (what !== 'an object') return what;
+  let keys = [];
+  try {
+    keys = Object.keys(value);
+  } catch {
+    return 'an object whose keys cannot be read';
+  }
+  return keys.length === 0 ? 'an object with no own keys' : `an object with keys ${keys.slice(0, 8).join(', ')}`;
+}
+
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -222,8 +235,9 @@ function normalizeConfig(config) {
   };
 
   const clock = config.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock._attach !== 'function')) {
-    throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' but received ${describe(clock)}`);
+  const { isManualClock } = require('./clock'); // here: clock.js requires this file
+  if (clock !== undefined && !isManualClock(clock)) {
+    throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' (new ManualClock()) but received ${describeObject(clock)}`);
   }
 
   const metrics = section(config, 'metrics');

@@ -287,4 +287,35 @@ describe('health checks', () => {
     expectConfigError({ connections: two(), clock: Date }, 'clock');
     expect(make({ connections: two(), clock: new ManualClock() }).size()).toBe(2);
   });
+
+  test.each([
+    ['{ _attach() {} }', () => ({ _attach() {} }), 'an object with keys _attach'],
+    ['a look-alike with every method', () => ({ now() { return 0; }, advance() {}, _attach() {}, _detach() {}, _setTimeout() {}, _clearTimeout() {} }), 'an object with keys now, advance'],
+    ['Object.create(ManualClock.prototype)', () => Object.create(ManualClock.prototype), 'an object with no own keys'],
+    ['a Proxy of a ManualClock', () => new Proxy(new ManualClock(), {}), 'Invalid clock'],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }, 'a revoked Proxy'],
+  ])('%s is refused at construction, naming the value (not a TypeError at connect())', (_, makeClock, shown) => {
+    expectConfigError({ connections: two(), clock: makeClock() }, "Invalid clock: expected a ManualClock from 'omnidb'", shown);
+  });
+
+  test('a ManualClock subclass is a ManualClock', async () => {
+    class Slow extends ManualClock {}
+    const clock = new Slow(5);
+    const db = make({ connections: two(), clock });
+    await db.connect();
+    expect(db.metrics().a.lastCheckAt).toBe(null);
+  });
+
+  test('a ManualClock from another copy of omnidb (another module registry) is accepted and drives it', async () => {
+    let Other;
+    jest.isolateModules(() => { Other = require('..').ManualClock; });
+    expect(Other).not.toBe(ManualClock);
+    const clock = new Other();
+    let checks = 0;
+    const db = make({ connections: two(), clock, healthCheck: { interval: '10s', checks: { a: () => { checks += 1; return true; } } } });
+    await db.connect();
+    await clock.advance('20s');
+    expect(checks).toBe(3);
+    await db.disconnect();
+  });
 });
