@@ -217,7 +217,7 @@ function normalizeConfig(config) {
   let breakerEnabled = true;
   if (config.circuitBreaker === false) {
     breakerEnabled = false;
-  } else {
+  } else if (config.circuitBreaker !== true) { // true: the built-in breaker with its defaults
     cb = section(config, 'circuitBreaker');
   }
   const halfOpenSuccesses = integer(cb, 'halfOpenSuccesses', 'circuitBreaker', 2, 1);

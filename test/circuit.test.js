@@ -497,6 +497,14 @@ describe('recordSuccess / recordFailure', () => {
   });
 });
 
+test('circuitBreaker: true is the built-in breaker with its defaults (threshold 5)', async () => {
+  const db = make({ connections: { pg: {} }, circuitBreaker: true });
+  for (let i = 0; i < 4; i++) await settle(db.execute('pg', () => { throw new Error('x'); }));
+  expect(db.getStats().pg).toMatchObject({ circuit: 'closed', failures: 4 });
+  await settle(db.execute('pg', () => { throw new Error('x'); }));
+  expect(db.getStats().pg.circuit).toBe('open');
+});
+
 describe('circuitBreaker: false', () => {
   test('never opens, however many failures', async () => {
     const clock = new ManualClock();

@@ -170,9 +170,10 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
   healthCheck?: HealthCheckConfig<T>;
   /**
    * Circuit breaker settings; the built-in breaker with its defaults when omitted.
-   * `false` turns circuit breaking off (stats then report the circuit as `'n/a'`).
+   * `true` asks for those defaults explicitly; `false` turns circuit breaking off
+   * (stats then report the circuit as `'n/a'`).
    */
-  circuitBreaker?: CircuitBreakerConfig | false;
+  circuitBreaker?: CircuitBreakerConfig | boolean;
   /** Longest wait for each client's close method in `disconnect()`. Default `'5s'`. */
   closeTimeout?: Duration;
   /** A {@link ManualClock} that drives every timer, for tests (and times sampled calls). Default: real time. */
