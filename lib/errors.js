@@ -19,8 +19,9 @@ class OmniDbError extends Error {
 
 /** A config or argument problem: thrown synchronously, names the bad value. */
 class ConfigError extends OmniDbError {
-  constructor(message) {
-    super(message, 'OMNIDB_INVALID_CONFIG');
+  /** @param {object} [props] extra fields, e.g. { cause } when reading the config threw */
+  constructor(message, props) {
+    super(message, 'OMNIDB_INVALID_CONFIG', props);
   }
 }
 

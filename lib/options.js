@@ -4,7 +4,7 @@
 // follows one shape: where (option path, connection), what was expected, what came.
 const { ConfigError, OmniDbError } = require('./errors');
 const native = require('./native');
-const { describe, safeMessage } = require('./safe');
+const { describe, safeMessage, safeGet } = require('./safe');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -30,9 +30,51 @@ function describeObject(value) {
 }
 
 function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    if (Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a revoked Proxy, or a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+function readError(where, what, err) {
+  return new ConfigError(`Invalid ${where}: reading ${what} threw: ${safeMessage(err)}`, { cause: err });
+}
+
+/**
+ * A snapshot of `object`'s own enumerable string keys, each value read once, in a
+ * null-prototype object. The config is read only through snapshots: a getter or a
+ * Proxy trap that throws becomes a ConfigError naming where, at the first read, and
+ * nothing reads the user's object a second time (a getter cannot change its answer).
+ */
+function snapshot(object, where) {
+  let keys;
+  try {
+    keys = Object.keys(object);
+  } catch (err) {
+    throw readError(where, 'its keys', err);
+  }
+  const out = Object.create(null);
+  for (const key of keys) {
+    try {
+      out[key] = object[key];
+    } catch (err) {
+      throw readError(where, `"${key}"`, err);
+    }
+  }
+  return out;
+}
+
+/** A copy of an array's elements, each read once (see snapshot()). */
+function snapshotArray(array, where) {
+  try {
+    return Array.prototype.slice.call(array);
+  } catch (err) {
+    throw readError(where, 'its elements', err);
+  }
 }
 
 function editDistance(a, b) {
@@ -108,8 +150,9 @@ function section(config, key) {
   if (!isPlainObject(value)) {
     throw new ConfigError(`Invalid ${key}: expected an object but received ${describe(value)}`);
   }
-  checkKeys(value, `${key} config`, KNOWN[key]);
-  return value;
+  const snap = snapshot(value, key);
+  checkKeys(snap, `${key} config`, KNOWN[key]);
+  return snap;
 }
 
 function normalizeFailover(config, names) {
@@ -119,9 +162,9 @@ function normalizeFailover(config, names) {
     throw new ConfigError(`Invalid failover: expected an object mapping a connection to its backup(s) but received ${describe(failover)}`);
   }
   const spec = [];
-  for (const [primary, value] of Object.entries(failover)) {
-    const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((b) => typeof b === 'string')) {
+  for (const [primary, value] of Object.entries(snapshot(failover, 'failover'))) {
+    const list = typeof value === 'string' ? [value] : (isPlainArray(value) ? snapshotArray(value, `failover "${primary}"`) : null);
+    if (list === null || list.length === 0 || !list.every((b) => typeof b === 'string')) {
       throw new ConfigError(`Invalid failover for "${primary}": expected a connection name or a non-empty ` +
         `array of connection names but received ${describe(value)}`);
     }
@@ -132,11 +175,20 @@ function normalizeFailover(config, names) {
   return spec;
 }
 
+/** Array.isArray that is false, not a throw, for a revoked Proxy. */
+function isPlainArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 function normalizeExternal(use) {
   if (use === undefined) return null;
   if (typeof use === 'function') return use;
   if (use === null || typeof use !== 'object' ||
-      (typeof use.execute !== 'function' && typeof use.fire !== 'function')) {
+      (typeof safeGet(use, 'execute') !== 'function' && typeof safeGet(use, 'fire') !== 'function')) {
     throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
       `(circuitBreaker.use received ${describe(use)})`);
   }
@@ -147,16 +199,18 @@ function normalizeExternal(use) {
  * Checks `config` and returns everything the Orchestrator needs, defaults filled in.
  * Throws ConfigError naming the bad value.
  */
-function normalizeConfig(config) {
-  if (!isPlainObject(config)) {
-    throw new ConfigError(`Config must be an object, but received ${describe(config)}`);
+function normalizeConfig(given) {
+  if (!isPlainObject(given)) {
+    throw new ConfigError(`Config must be an object, but received ${describe(given)}`);
   }
+  const config = snapshot(given, 'config'); // from here on, only snapshots are read
   checkKeys(config, 'config', KNOWN.config);
-  const { connections } = config;
-  if (connections === null || typeof connections !== 'object' || Array.isArray(connections)) {
+  const givenConnections = config.connections;
+  if (givenConnections === null || typeof givenConnections !== 'object' || isPlainArray(givenConnections)) {
     throw new ConfigError(`Config must include a connections object, e.g. { connections: { primary: pool } }, ` +
-      `but connections is ${describe(connections)}`);
+      `but connections is ${describe(givenConnections)}`);
   }
+  const connections = snapshot(givenConnections, 'config.connections');
   const names = Object.keys(connections);
   if (names.length === 0) throw new ConfigError('At least one connection must be provided in config.connections');
   const clients = names.map((name) => {
@@ -183,7 +237,7 @@ function normalizeConfig(config) {
     if (!isPlainObject(hc.checks)) {
       throw new ConfigError(`Invalid healthCheck.checks: expected 'auto' or an object of functions keyed by connection name but received ${describe(hc.checks)}`);
     }
-    for (const [name, fn] of Object.entries(hc.checks)) {
+    for (const [name, fn] of Object.entries(snapshot(hc.checks, 'healthCheck.checks'))) {
       if (!index.has(name)) {
         const guess = closest(name, names);
         throw new ConfigError(`Invalid healthCheck.checks: no connection named "${name}"` +
@@ -201,8 +255,8 @@ function normalizeConfig(config) {
     if (!isPlainObject(hc.retry)) {
       throw new ConfigError(`Invalid healthCheck.retry: expected { retries, delay } but received ${describe(hc.retry)}`);
     }
-    checkKeys(hc.retry, 'healthCheck.retry config', KNOWN.retry);
-    retry = hc.retry;
+    retry = snapshot(hc.retry, 'healthCheck.retry');
+    checkKeys(retry, 'healthCheck.retry config', KNOWN.retry);
   }
   const health = {
     interval: duration(hc, 'interval', 'healthCheck', 30000),

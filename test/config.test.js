@@ -319,3 +319,46 @@ describe('health checks', () => {
     await db.disconnect();
   });
 });
+
+describe('a config that throws when read is a ConfigError, never the thrown value', () => {
+  const getter = (key, thrown, base = {}) => Object.defineProperty(base, key, { get() { throw thrown; }, enumerable: true });
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const everyTrapThrows = (target = {}) => new Proxy(target, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+
+  test.each([
+    ['the config is a Proxy whose every trap throws', () => everyTrapThrows({ connections: { a: {} } }), 'Config must be an object'],
+    ['the config is a revoked Proxy', () => revoked(), 'Config must be an object'],
+    ['config.connections is a throwing getter', () => getter('connections', 42), 'reading "connections" threw: 42'],
+    ['a connection is a throwing getter', () => ({ connections: getter('pg', Object.create(null), { ok: {} }) }), 'Invalid config.connections: reading "pg" threw'],
+    ['connections is a Proxy whose every trap throws', () => ({ connections: everyTrapThrows() }), 'config.connections'],
+    ['connections is a revoked Proxy', () => ({ connections: revoked() }), 'config.connections'],
+    ['failover is a Proxy that throws', () => ({ connections: two(), failover: everyTrapThrows({ a: 'b' }) }), 'failover'],
+    ['a failover list has a throwing element', () => ({ connections: two(), failover: { a: getter('0', undefined, []) } }), 'failover "a"'],
+    ['healthCheck.checks has a throwing getter', () => ({ connections: two(), healthCheck: { checks: getter('a', Symbol('s')) } }), 'healthCheck.checks: reading "a" threw: Symbol(s)'],
+    ['healthCheck.interval is a throwing getter', () => ({ connections: two(), healthCheck: getter('interval', new Error('boom')) }), 'reading "interval" threw: boom'],
+    ['healthCheck.retry is a Proxy that throws', () => ({ connections: two(), healthCheck: { retry: everyTrapThrows() } }), 'healthCheck.retry'],
+    ['circuitBreaker.threshold is a throwing getter', () => ({ connections: two(), circuitBreaker: getter('threshold', null) }), 'reading "threshold" threw: null'],
+    ['circuitBreaker.use.execute is a throwing getter', () => ({ connections: two(), circuitBreaker: { use: getter('execute', new Error('x')) } }), 'External circuit breaker must have execute() or fire() method'],
+    ['metrics is a revoked Proxy', () => ({ connections: two(), metrics: revoked() }), 'Invalid metrics'],
+  ])('%s', (_, build, fragment) => {
+    expectConfigError(build(), fragment);
+  });
+
+  test('the value the getter threw is the error\'s cause', () => {
+    const thrown = new Error('getter');
+    const err = expectConfigError({ connections: getter('pg', thrown) });
+    expect(err.cause).toBe(thrown);
+  });
+
+  test('every value is read once', () => {
+    let reads = 0;
+    const hc = { get interval() { reads += 1; return reads === 1 ? '10s' : 'not a duration'; } };
+    make({ connections: two(), healthCheck: hc });
+    expect(reads).toBe(1);
+  });
+
+  test('a forwarding Proxy of a valid config, and of its connections, works', () => {
+    const db = make(new Proxy({ connections: new Proxy(two(), {}), healthCheck: { interval: '1s' } }, {}));
+    expect(db.list()).toEqual(['a', 'b']);
+  });
+});
