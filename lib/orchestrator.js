@@ -46,6 +46,15 @@ const NEVER = new AbortController().signal;
 // (destroy() closes Kysely and Knex).
 const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'];
 
+/** Runs the user's breaker code at construction; a throw is a ConfigError naming it. */
+function userCode(name, what, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ConfigError(`Invalid circuitBreaker.use: ${what} for "${name}" threw: ${safeMessage(err)}`, { cause: err });
+  }
+}
+
 class Orchestrator extends EventEmitter {
   #names;
   #ids;
@@ -913,23 +922,40 @@ class Orchestrator extends EventEmitter {
 
   #attachExternal(use) {
     const byBreaker = new Map();
-    this.#external = this.#names.map((name, id) => {
-      const breaker = typeof use === 'function' ? use(name) : use;
-      if (breaker === null || typeof breaker !== 'object' ||
-          (typeof breaker.execute !== 'function' && typeof breaker.fire !== 'function')) {
-        throw new ConfigError(`External circuit breaker must have execute() or fire() method ` +
-          `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
+    try {
+      this.#external = this.#names.map((name, id) => this.#adapterFor(name, id, use, byBreaker));
+    } catch (err) {
+      // The constructor fails: take back the listeners already added to earlier breakers.
+      for (const { adapter } of byBreaker.values()) {
+        try {
+          adapter.dispose();
+        } catch {
+          // the user's breaker will not let go: nothing more a failing constructor can do
+        }
       }
-      let entry = byBreaker.get(breaker);
-      if (entry === undefined) {
-        // One breaker may serve several connections: its events speak for all of them.
-        entry = { ids: [], adapter: null };
-        entry.adapter = ExternalBreaker.wrap(breaker, (state) => this.#externalChanged(entry.ids, state));
-        byBreaker.set(breaker, entry);
-      }
-      entry.ids.push(id);
-      return entry.adapter;
-    });
+      throw err;
+    }
+  }
+
+  // The factory and the breaker's own methods (on(), onBreak()...) are the user's
+  // code: a throw from them is a ConfigError from the constructor, with the cause.
+  #adapterFor(name, id, use, byBreaker) {
+    const breaker = typeof use === 'function' ? userCode(name, 'the factory use(name)', () => use(name)) : use;
+    if (breaker === null || typeof breaker !== 'object' ||
+        (typeof safeGet(breaker, 'execute') !== 'function' && typeof safeGet(breaker, 'fire') !== 'function')) {
+      throw new ConfigError(`External circuit breaker must have execute() or fire() method ` +
+        `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
+    }
+    let entry = byBreaker.get(breaker);
+    if (entry === undefined) {
+      // One breaker may serve several connections: its events speak for all of them.
+      entry = { ids: [], adapter: null };
+      entry.adapter = userCode(name, 'subscribing to the breaker',
+        () => ExternalBreaker.wrap(breaker, (state) => this.#externalChanged(entry.ids, state)));
+      byBreaker.set(breaker, entry);
+    }
+    entry.ids.push(id);
+    return entry.adapter;
   }
 
   #externalChanged(ids, state) {
