@@ -14,6 +14,7 @@
 const native = require('./native');
 const { ConfigError, OmniDbError } = require('./errors');
 const { parseDuration, describe, closest } = require('./options');
+const { safeMessage } = require('./safe');
 
 /** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
 const PROBE = Symbol.for('omnidb.probe');
@@ -570,7 +571,17 @@ function redis(target, options) {
 
 // ------------------------------------------------------------------ from a client
 
+// Which client family `client` is, or null. Reading a property that throws (a
+// getter, a Proxy trap, a revoked Proxy) means it is none we recognise.
 function kindOf(client) {
+  try {
+    return familyOf(client);
+  } catch {
+    return null;
+  }
+}
+
+function familyOf(client) {
   if (client === null || typeof client !== 'object') return null;
   if (client.connectionParameters !== null && typeof client.connectionParameters === 'object' &&
       typeof client.query === 'function') return 'pg-client';
@@ -665,7 +676,14 @@ function fromClient(client, options) {
 /** For healthCheck.checks: 'auto': a probe when the client is recognised, else null. */
 function autoProbe(client, name, timeout) {
   if (kindOf(client) === null) return null;
-  return probeFromClient(client, { timeout }, `healthCheck.checks 'auto' for connection "${name}"`);
+  const where = `healthCheck.checks 'auto' for connection "${name}"`;
+  try {
+    return probeFromClient(client, { timeout }, where);
+  } catch (err) {
+    if (err instanceof OmniDbError) throw err;
+    // A recognised client whose options then throw when read (a getter, a Proxy).
+    throw new ConfigError(`Invalid ${where}: reading the client's connection options threw: ${safeMessage(err)}`, { cause: err });
+  }
 }
 
 const probes = { postgres, redis, fromClient };

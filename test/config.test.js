@@ -362,3 +362,36 @@ describe('a config that throws when read is a ConfigError, never the thrown valu
     expect(db.list()).toEqual(['a', 'b']);
   });
 });
+
+describe("healthCheck.checks: 'auto' with clients that throw when read", () => {
+  const { probes } = require('..');
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const hostile = [
+    ['a client whose getters throw', () => Object.defineProperty({}, 'connectionParameters', { get() { throw new Error('x'); }, enumerable: true })],
+    ['a revoked Proxy', revoked],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ];
+
+  test.each(hostile)('%s is not a client family OmniDB probes: no check, no throw', (_, makeClient) => {
+    const db = make({ connections: { a: makeClient(), b: {} }, healthCheck: { checks: 'auto' } });
+    expect(db.list()).toEqual(['a', 'b']);
+  });
+
+  test.each(hostile)('probes.fromClient(%s) throws a ConfigError', (_, makeClient) => {
+    expect(() => probes.fromClient(makeClient())).toThrow(ConfigError);
+  });
+
+  test('a pg Pool look-alike whose options throw once it is recognised is a ConfigError naming the connection', () => {
+    let reads = 0;
+    // Recognising a pool reads `options` twice; building its probe reads it again.
+    const pool = { totalCount: 0, query() {}, get options() { reads += 1; if (reads > 2) throw new Error('later read'); return {}; } };
+    let err;
+    try {
+      new Orchestrator({ connections: { pg: pool }, healthCheck: { checks: 'auto' } }); // eslint-disable-line no-new
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain('connection "pg"');
+  });
+});
