@@ -372,7 +372,9 @@ class Orchestrator extends EventEmitter {
     } catch (err) {
       call = Promise.reject(err);
     }
-    call.then(settle.resolve, settle.reject);
+    // The intrinsic then(): fn's own promise may carry a throwing `then` getter, which
+    // would leave `outcome` (and its timer) behind, to reject unhandled later.
+    promiseThen.call(call, settle.resolve, settle.reject);
     let retryOn = -1;
     try {
       const value = await outcome;

@@ -84,6 +84,27 @@ describe("fn's result cannot make execute() throw", () => {
     }
   });
 
+  test('with options (the guarded path), a real Promise whose then getter throws settles once, with its own outcome, and leaves nothing behind', async () => {
+    const realProcess = require('vm').runInThisContext('process');
+    const escaped = [];
+    const onEscape = (r) => escaped.push(r);
+    realProcess.on('unhandledRejection', onEscape);
+    try {
+      const clock = new ManualClock();
+      const { db } = twoConnections({ clock });
+      const withGetter = (p) => Object.defineProperty(p, 'then', { get() { throw new Error('getter'); } });
+      expect(await db.execute('primary', () => withGetter(Promise.resolve(7)), { timeout: '1s' })).toBe(7);
+      const r = await settle(db.execute('primary', () => withGetter(Promise.reject(new Error('down'))), { timeout: '1s' }));
+      expect(r.error.message).toBe('down');
+      await clock.advance('2s'); // a timer left behind would reject now
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(escaped).toHaveLength(0);
+      expect(db.getStats().primary.failures).toBe(1);
+    } finally {
+      realProcess.removeListener('unhandledRejection', onEscape);
+    }
+  });
+
   test('a real Promise whose own then getter throws is still awaited through the intrinsic then()', async () => {
     for (const sampleEvery of [128, 1]) {
       const { db } = twoConnections({ metrics: { sampleEvery } });
