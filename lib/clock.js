@@ -13,13 +13,13 @@ let hasOwnBrand; // (value) => value was built by this copy's ManualClock constr
 
 class ManualClock {
   #now;
+  #natives = new Set();
+  #timers = new Map();
+  #nextTimer = 1;
 
   static {
     hasOwnBrand = (value) => #now in value; // runs no trap: false for any Proxy
   }
-  #natives = new Set();
-  #timers = new Map();
-  #nextTimer = 1;
 
   /** @param {number} [startMs=0] the clock's initial reading */
   constructor(startMs = 0) {

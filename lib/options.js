@@ -4,7 +4,7 @@
 // follows one shape: where (option path, connection), what was expected, what came.
 const { ConfigError, OmniDbError } = require('./errors');
 const native = require('./native');
-const { describe, safeMessage, safeGet } = require('./safe');
+const { describe, safeMessage, safeGet, isArraySafe } = require('./safe');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -163,7 +163,7 @@ function normalizeFailover(config, names) {
   }
   const spec = [];
   for (const [primary, value] of Object.entries(snapshot(failover, 'failover'))) {
-    const list = typeof value === 'string' ? [value] : (isPlainArray(value) ? snapshotArray(value, `failover "${primary}"`) : null);
+    const list = typeof value === 'string' ? [value] : (isArraySafe(value) === true ? snapshotArray(value, `failover "${primary}"`) : null);
     if (list === null || list.length === 0 || !list.every((b) => typeof b === 'string')) {
       throw new ConfigError(`Invalid failover for "${primary}": expected a connection name or a non-empty ` +
         `array of connection names but received ${describe(value)}`);
@@ -173,15 +173,6 @@ function normalizeFailover(config, names) {
   const message = native.validateFailover(names, spec);
   if (message) throw new ConfigError(message);
   return spec;
-}
-
-/** Array.isArray that is false, not a throw, for a revoked Proxy. */
-function isPlainArray(value) {
-  try {
-    return Array.isArray(value);
-  } catch {
-    return false;
-  }
 }
 
 function normalizeExternal(use) {
@@ -206,7 +197,7 @@ function normalizeConfig(given) {
   const config = snapshot(given, 'config'); // from here on, only snapshots are read
   checkKeys(config, 'config', KNOWN.config);
   const givenConnections = config.connections;
-  if (givenConnections === null || typeof givenConnections !== 'object' || isPlainArray(givenConnections)) {
+  if (givenConnections === null || typeof givenConnections !== 'object' || isArraySafe(givenConnections) === true) {
     throw new ConfigError(`Config must include a connections object, e.g. { connections: { primary: pool } }, ` +
       `but connections is ${describe(givenConnections)}`);
   }

@@ -39,7 +39,7 @@ function safeMessage(err) {
   return safeString(err);
 }
 
-/** Whether reading `value` as an array throws: only a revoked Proxy does. */
+/** Array.isArray(value), or null where that throws (only a revoked Proxy makes it). */
 function isArraySafe(value) {
   try {
     return Array.isArray(value);
@@ -77,4 +77,4 @@ function setOwn(object, key, value) {
   return object;
 }
 
-module.exports = { safeGet, safeString, safeMessage, describe, setOwn };
+module.exports = { safeGet, safeString, safeMessage, describe, setOwn, isArraySafe };
