@@ -29,6 +29,7 @@ const { Counter } = require('./metrics');
 const { isConnectionError } = require('./classify');
 const { parseDuration } = require('./options');
 const { describe, printable, unknownKey, unknownKeyMessage } = require('./validate');
+const { safeMessage } = require('./safe');
 const { RetryBudget } = require('./retry-budget');
 const {
   OmniDbError, CircuitOpenError, TimeoutError, UnknownConnectionError,
@@ -60,6 +61,10 @@ const TRACE_START = TRACE.start;
 
 // The signal of calls that cannot be aborted: it never fires.
 const NEVER = new AbortController().signal;
+
+// fn's promise is observed with the intrinsic then(): a Promise whose own `then`
+// property is a throwing getter or a replacement is still awaited as a promise.
+const then = Promise.prototype.then;
 
 // new Promise(capture) hands its resolving functions over without a closure per call.
 let capturedResolve = null;
@@ -96,6 +101,34 @@ function flagsOf(options) {
   } catch {
     return -1;
   }
+}
+
+// A real AbortSignal: brand-checked through its own `aborted` getter, which throws
+// for anything that only inherits from AbortSignal.prototype.
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
+function isSignal(value) {
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Reading the options threw: name the option whose reading (or checking) threw.
+function readError(options, err) {
+  let where = 'options';
+  for (const key of KNOWN_OPTIONS) {
+    try {
+      const v = options[key];
+      if (key === 'signal' && v !== undefined && !isSignal(v)) throw err;
+    } catch {
+      where = `options.${key}`;
+      break;
+    }
+  }
+  return invalidArgument(`Invalid execute() ${where}: reading it threw: ${safeMessage(err)}`, err);
 }
 
 function invalidArgument(message, cause) {
@@ -301,8 +334,7 @@ class Calls {
       }
       const s = options.signal;
       if (s !== undefined) {
-        if (!(s instanceof AbortSignal)) return this.#badOptions(options);
-        if (s.aborted) return Promise.reject(s.reason);
+        if (!isSignal(s)) return this.#badOptions(options);
         signal = s;
         known++;
       }
@@ -314,8 +346,10 @@ class Calls {
         }
       }
     } catch (err) {
-      return Promise.reject(invalidArgument(`Invalid execute() options: reading them threw (${describe(err)})`, err));
+      return Promise.reject(readError(options, err));
     }
+    // Checked after the keys: a typo is reported even with a signal already aborted.
+    if (signal !== null && signal.aborted) return Promise.reject(signal.reason);
     return this.#route(id, fn, flags, timeout, signal);
   }
 
@@ -348,8 +382,8 @@ class Calls {
         } else if (failover !== undefined && typeof failover !== 'boolean') {
           message = `Invalid execute() options.failover: expected a boolean but received ${describe(failover)}`;
         } else if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT) && this.#duration(timeout) <= 0) {
-          message = `Invalid execute() options.timeout: expected a positive duration such as '250ms', '5s' or a number of milliseconds (at most a week) but received ${describe(timeout)}`;
-        } else if (signal !== undefined && !(signal instanceof AbortSignal)) {
+          message = `Invalid duration for execute() options.timeout: expected a positive duration such as '250ms', '5s' or a number of milliseconds (at most a week) but received ${describe(timeout)}`;
+        } else if (signal !== undefined && !isSignal(signal)) {
           message = `Invalid execute() options.signal: expected an AbortSignal but received ${describe(signal)}`;
         } else if (unknown !== null) {
           message = `Invalid execute() options: ${unknownKeyMessage(unknown, 'execute() options', KNOWN_OPTIONS)}`;
@@ -359,7 +393,7 @@ class Calls {
         }
       }
     } catch (err) {
-      return Promise.reject(invalidArgument(`Invalid execute() options: reading them threw (${describe(err)})`, err));
+      return Promise.reject(readError(options, err));
     }
     if (message === undefined) return null;
     return Promise.reject(invalidArgument(message));
@@ -473,7 +507,7 @@ class Calls {
     try {
       result = fn(this.#clients[target], this.#contexts[target]);
       if (result instanceof Promise) {
-        result.then(onOk, onErr);
+        then.call(result, onOk, onErr);
         return result;
       }
     } catch (err) {
@@ -491,7 +525,7 @@ class Calls {
     } catch (err) {
       p = Promise.reject(err);
     }
-    p.then(onOk, onErr);
+    then.call(p, onOk, onErr);
     return p;
   }
 
@@ -516,7 +550,7 @@ class Calls {
     let result;
     try {
       result = fn(this.#clients[target], this.#routeContexts[target]);
-      if (result instanceof Promise) return result.then(onOk === undefined ? undefined : (v) => { onOk(); return v; }, retry);
+      if (result instanceof Promise) return then.call(result, onOk === undefined ? undefined : (v) => { onOk(); return v; }, retry);
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -526,7 +560,7 @@ class Calls {
     } catch (err) {
       p = Promise.reject(err);
     }
-    return p.then((v) => { this.#succeeded(target, 0); return v; }, retry);
+    return then.call(p, (v) => { this.#succeeded(target, 0); return v; }, retry);
   }
 
   // A then-handler: what it returns resolves the call, what it throws rejects it.
@@ -575,7 +609,7 @@ class Calls {
       const external = this.#external;
       let result = external !== null ? external[target].run(() => fn(client, call)) : fn(client, call);
       if (!(result instanceof Promise)) result = Promise.resolve(result);
-      result.then((value) => this.#attemptOk(call, value), (err) => this.#attemptFailed(call, err));
+      then.call(result, (value) => this.#attemptOk(call, value), (err) => this.#attemptFailed(call, err));
     } catch (err) {
       this.#attemptFailed(call, err);
     }

@@ -9,18 +9,7 @@
 const { OmniDbError } = require('./errors');
 const { Outcome } = require('./constants');
 const { describe } = require('./validate');
-
-/** `err.message` when that can be read as a string, else a description of the value. */
-function messageOf(err) {
-  try {
-    if (err instanceof Error && typeof err.message === 'string') return err.message;
-    if (typeof err === 'string') return err;
-    if (err !== null && typeof err === 'object' && typeof err.message === 'string') return err.message;
-  } catch {
-    // a throwing getter or Proxy trap
-  }
-  return `threw ${describe(err)}`;
-}
+const { safeMessage: messageOf } = require('./safe');
 
 // A result object's fields, each read once and only if it has the right type.
 function field(value, key, type) {
@@ -145,8 +134,8 @@ class HealthChecks {
     }
     if (threw) {
       outcome = Outcome.FAILED;
-      failure = error === undefined ? new OmniDbError(`Health check for "${name}" rejected with undefined`, 'OMNIDB_HEALTH_CHECK_FAILED') : error;
-      message = messageOf(failure);
+      failure = error;
+      message = error === undefined ? `Health check for "${name}" rejected with undefined` : messageOf(error);
     } else if (value === true || value === 'healthy') {
       outcome = Outcome.HEALTHY;
     } else if (value === 'degraded') {
@@ -162,7 +151,8 @@ class HealthChecks {
     }
     if (outcome === Outcome.FAILED) {
       this.lastError[id] = message;
-      this.#report(name, failure === null ? new OmniDbError(message, 'OMNIDB_HEALTH_CHECK_FAILED') : failure, 'health-check');
+      // A throw is reported as thrown (even null); a reported failure gets an error.
+      this.#report(name, threw || failure !== null ? failure : new OmniDbError(message, 'OMNIDB_HEALTH_CHECK_FAILED'), 'health-check');
     } else {
       this.#onAlive(id);
     }

@@ -4,12 +4,22 @@
 // round, check timeout, retry, circuit reset and execute() timeout that falls due,
 // letting promises (health checks, listeners) settle between them.
 const { parseDuration } = require('./options');
+const { safeGet } = require('./safe');
+
+// The brand another copy of omnidb (a second Jest module registry, a duplicated
+// install) finds on a clock: a registered symbol, the same in every realm.
+const BRAND = Symbol.for('omnidb.ManualClock');
+let hasOwnBrand; // (value) => value was built by this copy's ManualClock constructor
 
 class ManualClock {
   #now;
   #natives = new Set();
   #timers = new Map();
   #nextTimer = 1;
+
+  static {
+    hasOwnBrand = (value) => #now in value; // runs no trap: false for any Proxy
+  }
 
   /** @param {number} [startMs=0] the clock's initial reading */
   constructor(startMs = 0) {
@@ -65,6 +75,11 @@ class ManualClock {
     }
   }
 
+  /** True only on a real ManualClock (read through a Proxy or a copied prototype, false). */
+  get [BRAND]() {
+    return hasOwnBrand(this);
+  }
+
   // Internal: used by Orchestrator.
   _attach(nativeOrchestrator) {
     this.#natives.add(nativeOrchestrator);
@@ -91,4 +106,14 @@ function settle() {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-module.exports = { ManualClock };
+/**
+ * Whether `value` is a real ManualClock: built by this copy's constructor, or by
+ * another copy's (whose brand getter answers for it). A look-alike ({ _attach() {} }),
+ * Object.create(ManualClock.prototype) or a Proxy of a clock is not one.
+ */
+function isManualClock(value) {
+  if (value === null || typeof value !== 'object') return false;
+  return hasOwnBrand(value) || safeGet(value, BRAND) === true;
+}
+
+module.exports = { ManualClock, isManualClock };

@@ -2,15 +2,7 @@
 // Every error a user catches from OmniDB is born here, in JS: `instanceof` then
 // works in any realm (Jest runs tests in its own), and each carries a stable `code`.
 
-// A name as text, whatever it is (a Symbol, an object whose toString throws).
-function text(value) {
-  if (typeof value === 'string') return value;
-  try {
-    return String(value);
-  } catch {
-    return typeof value === 'object' && value !== null ? '[object]' : typeof value;
-  }
-}
+const { safeString } = require('./safe');
 
 class OmniDbError extends Error {
   /**
@@ -28,8 +20,9 @@ class OmniDbError extends Error {
 
 /** A config or argument problem: thrown synchronously, names the bad value. */
 class ConfigError extends OmniDbError {
-  constructor(message) {
-    super(message, 'OMNIDB_INVALID_CONFIG');
+  /** @param {object} [props] extra fields, e.g. { cause } when reading the config threw */
+  constructor(message, props) {
+    super(message, 'OMNIDB_INVALID_CONFIG', props);
   }
 }
 
@@ -58,7 +51,7 @@ class TimeoutError extends OmniDbError {
 /** execute()/recordFailure() named a connection the orchestrator does not have. */
 class UnknownConnectionError extends OmniDbError {
   constructor(connection, available) {
-    const name = text(connection);
+    const name = safeString(connection);
     super(`Connection "${name}" is unavailable: no connection by that name. ` +
       `Available: ${available.join(', ')}`, 'OMNIDB_UNKNOWN_CONNECTION',
     { connection: name, available: available.slice() });

@@ -4,6 +4,7 @@
 // No dependency on express: both are plain (req, res[, next]) functions.
 
 const { ConfigError } = require('./errors');
+const { setOwn } = require('./safe');
 
 const DETAILS = ['stats', 'health'];
 
@@ -58,7 +59,7 @@ function readinessReport(db, { require: required, detail = 'stats' } = {}) {
   } else {
     connections = {};
     for (const [name, s] of Object.entries(stats)) {
-      connections[name] = { status: s.status, circuit: s.circuit, failoverTo: s.failoverTo };
+      setOwn(connections, name, { status: s.status, circuit: s.circuit, failoverTo: s.failoverTo }); // any name, '__proto__' included
     }
   }
   return { ready: unavailable.length === 0, unavailable, connections };

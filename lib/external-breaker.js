@@ -6,6 +6,7 @@
 
 const { ConfigError } = require('./errors');
 const { describe } = require('./validate');
+const { safeGet, safeMessage } = require('./safe');
 
 class ExternalBreaker {
   /**
@@ -129,22 +130,46 @@ class CockatielBreaker extends ExternalBreaker {
  */
 function attachBreakers(names, use, onChange) {
   const byBreaker = new Map();
-  return names.map((name, id) => {
-    const breaker = typeof use === 'function' ? use(name) : use;
-    if (breaker === null || typeof breaker !== 'object' ||
-        (typeof breaker.execute !== 'function' && typeof breaker.fire !== 'function')) {
-      throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
-        `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
+  try {
+    return names.map((name, id) => {
+      const breaker = typeof use === 'function' ? userCode(name, 'the factory use(name)', () => use(name)) : use;
+      if (breaker === null || typeof breaker !== 'object' ||
+          (typeof safeGet(breaker, 'execute') !== 'function' && typeof safeGet(breaker, 'fire') !== 'function')) {
+        throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
+          `(circuitBreaker.use("${name}") returned ${describe(breaker)})`);
+      }
+      let entry = byBreaker.get(breaker);
+      if (entry === undefined) {
+        entry = { ids: [], adapter: null };
+        const ids = entry.ids;
+        entry.adapter = userCode(name, 'subscribing to the breaker',
+          () => ExternalBreaker.wrap(breaker, (state) => onChange(ids, state)));
+        byBreaker.set(breaker, entry);
+      }
+      entry.ids.push(id);
+      return entry.adapter;
+    });
+  } catch (err) {
+    // The constructor fails: take back the listeners already added to earlier breakers.
+    for (const { adapter } of byBreaker.values()) {
+      try {
+        adapter.dispose();
+      } catch {
+        // the user's breaker will not let go: nothing more a failing constructor can do
+      }
     }
-    let entry = byBreaker.get(breaker);
-    if (entry === undefined) {
-      entry = { ids: [], adapter: null };
-      entry.adapter = ExternalBreaker.wrap(breaker, (state) => onChange(entry.ids, state));
-      byBreaker.set(breaker, entry);
-    }
-    entry.ids.push(id);
-    return entry.adapter;
-  });
+    throw err;
+  }
+}
+
+// The factory and the breaker's own methods (on(), onBreak()...) are the user's
+// code: a throw from them is a ConfigError from the constructor, with the cause.
+function userCode(name, what, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ConfigError(`Invalid circuitBreaker.use: ${what} for "${name}" threw: ${safeMessage(err)}`, { cause: err });
+  }
 }
 
 module.exports = { ExternalBreaker, attachBreakers };

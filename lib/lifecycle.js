@@ -10,29 +10,28 @@ const { describe } = require('./validate');
 // Close methods, in the order tried: the first one a client has is called.
 const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'];
 
-// The first close method `client` has, or null; never lets a getter's throw out.
-function closeMethod(client) {
-  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return null;
-  for (const name of CLOSE_METHODS) {
-    try {
-      if (typeof client[name] === 'function') return name;
-    } catch {
-      // a throwing getter or a revoked Proxy: try the next
-    }
-  }
-  return null;
-}
-
 /**
- * Closes `client` with its close method, bounded by `timeoutMs`. Resolves always;
- * reports a failure through `onError(error)`.
+ * Closes `client` with the first close method it has, bounded by `timeoutMs`.
+ * Resolves always. Reading the methods is part of closing: a getter that throws, a
+ * Proxy whose traps throw or a revoked Proxy is a failed close, reported through
+ * `onError(error)`. The method is read once and called on its client.
  */
 async function closeClient(name, client, timeoutMs, onError) {
-  const method = closeMethod(client);
-  if (method === null) return;
   let timer = null;
   try {
-    const closing = new Promise((resolve) => resolve(client[method]()));
+    if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return;
+    let method;
+    let close;
+    for (const m of CLOSE_METHODS) {
+      const value = client[m];
+      if (typeof value === 'function') {
+        method = m;
+        close = value;
+        break;
+      }
+    }
+    if (method === undefined) return;
+    const closing = Promise.resolve().then(() => Reflect.apply(close, client, []));
     const limit = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new OmniDbError(
         `Closing "${name}" with ${method}() did not finish within ${timeoutMs}ms`, 'OMNIDB_TIMEOUT')), timeoutMs);
@@ -86,4 +85,4 @@ function onSignals(signals, shutdown) {
   };
 }
 
-module.exports = { closeClient, closeMethod, signalOptions, onSignals, CLOSE_METHODS };
+module.exports = { closeClient, signalOptions, onSignals, CLOSE_METHODS };

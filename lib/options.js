@@ -2,9 +2,9 @@
 // Validates the user's config and fills in every default, once, at construction.
 // The core receives plain numbers and never parses user input. Every message
 // follows one shape: where (option path, connection), what was expected, what came.
-const { ConfigError } = require('./errors');
+const { ConfigError, OmniDbError } = require('./errors');
 const native = require('./native');
-const { describe, isPlainObject, closest, checkKeys } = require('./validate');
+const { describe, safeMessage, safeGet, isArraySafe } = require('./safe');
 
 const DURATION_HINT = "a positive duration such as '250ms', '30s', '5m', '1h' or a number of milliseconds";
 
@@ -15,6 +15,105 @@ const KNOWN = {
   retry: ['retries', 'delay'],
   circuitBreaker: ['threshold', 'resetTimeout', 'halfOpenSuccesses', 'halfOpenMaxCalls', 'isFailure', 'use'],
 };
+
+/** describe(), plus the keys of an object: 'an object with keys _attach, now'. */
+function describeObject(value) {
+  const what = describe(value);
+  if (what !== 'an object') return what;
+  let keys = [];
+  try {
+    keys = Object.keys(value);
+  } catch {
+    return 'an object whose keys cannot be read';
+  }
+  return keys.length === 0 ? 'an object with no own keys' : `an object with keys ${keys.slice(0, 8).join(', ')}`;
+}
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    if (Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a revoked Proxy, or a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+function readError(where, what, err) {
+  return new ConfigError(`Invalid ${where}: reading ${what} threw: ${safeMessage(err)}`, { cause: err });
+}
+
+/**
+ * A snapshot of `object`'s own enumerable string keys, each value read once, in a
+ * null-prototype object. The config is read only through snapshots: a getter or a
+ * Proxy trap that throws becomes a ConfigError naming where, at the first read, and
+ * nothing reads the user's object a second time (a getter cannot change its answer).
+ */
+function snapshot(object, where) {
+  let keys;
+  try {
+    keys = Object.keys(object);
+  } catch (err) {
+    throw readError(where, 'its keys', err);
+  }
+  const out = Object.create(null);
+  for (const key of keys) {
+    try {
+      out[key] = object[key];
+    } catch (err) {
+      throw readError(where, `"${key}"`, err);
+    }
+  }
+  return out;
+}
+
+/** A copy of an array's elements, each read once (see snapshot()). */
+function snapshotArray(array, where) {
+  try {
+    return Array.prototype.slice.call(array);
+  } catch (err) {
+    throw readError(where, 'its elements', err);
+  }
+}
+
+function editDistance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known key closest to `key`, or null when none is close enough to be a typo. */
+function closest(key, known) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  // Close enough to be a typo, and not a whole rewrite of a short name ('d' is no 'a').
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) && bestDistance < key.length ? best : null;
+}
+
+function checkKeys(object, where, known) {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    throw new ConfigError(`Unknown option "${key}" in ${where}` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
+  }
+}
 
 /**
  * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
@@ -51,8 +150,9 @@ function section(config, key) {
   if (!isPlainObject(value)) {
     throw new ConfigError(`Invalid ${key}: expected an object but received ${describe(value)}`);
   }
-  checkKeys(value, `${key} config`, KNOWN[key]);
-  return value;
+  const snap = snapshot(value, key);
+  checkKeys(snap, `${key} config`, KNOWN[key]);
+  return snap;
 }
 
 function normalizeFailover(config, names) {
@@ -62,9 +162,9 @@ function normalizeFailover(config, names) {
     throw new ConfigError(`Invalid failover: expected an object mapping a connection to its backup(s) but received ${describe(failover)}`);
   }
   const spec = [];
-  for (const [primary, value] of Object.entries(failover)) {
-    const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((b) => typeof b === 'string')) {
+  for (const [primary, value] of Object.entries(snapshot(failover, 'failover'))) {
+    const list = typeof value === 'string' ? [value] : (isArraySafe(value) === true ? snapshotArray(value, `failover "${primary}"`) : null);
+    if (list === null || list.length === 0 || !list.every((b) => typeof b === 'string')) {
       throw new ConfigError(`Invalid failover for "${primary}": expected a connection name or a non-empty ` +
         `array of connection names but received ${describe(value)}`);
     }
@@ -79,7 +179,7 @@ function normalizeExternal(use) {
   if (use === undefined) return null;
   if (typeof use === 'function') return use;
   if (use === null || typeof use !== 'object' ||
-      (typeof use.execute !== 'function' && typeof use.fire !== 'function')) {
+      (typeof safeGet(use, 'execute') !== 'function' && typeof safeGet(use, 'fire') !== 'function')) {
     throw new ConfigError('External circuit breaker must have execute() or fire() method ' +
       `(circuitBreaker.use received ${describe(use)})`);
   }
@@ -90,16 +190,18 @@ function normalizeExternal(use) {
  * Checks `config` and returns everything the Orchestrator needs, defaults filled in.
  * Throws ConfigError naming the bad value.
  */
-function normalizeConfig(config) {
-  if (!isPlainObject(config)) {
-    throw new ConfigError(`Config must be an object, but received ${describe(config)}`);
+function normalizeConfig(given) {
+  if (!isPlainObject(given)) {
+    throw new ConfigError(`Config must be an object, but received ${describe(given)}`);
   }
+  const config = snapshot(given, 'config'); // from here on, only snapshots are read
   checkKeys(config, 'config', KNOWN.config);
-  const { connections } = config;
-  if (connections === null || typeof connections !== 'object' || Array.isArray(connections)) {
+  const givenConnections = config.connections;
+  if (givenConnections === null || typeof givenConnections !== 'object' || isArraySafe(givenConnections) === true) {
     throw new ConfigError(`Config must include a connections object, e.g. { connections: { primary: pool } }, ` +
-      `but connections is ${describe(connections)}`);
+      `but connections is ${describe(givenConnections)}`);
   }
+  const connections = snapshot(givenConnections, 'config.connections');
   const names = Object.keys(connections);
   if (names.length === 0) throw new ConfigError('At least one connection must be provided in config.connections');
   const clients = names.map((name) => {
@@ -126,7 +228,7 @@ function normalizeConfig(config) {
     if (!isPlainObject(hc.checks)) {
       throw new ConfigError(`Invalid healthCheck.checks: expected 'auto' or an object of functions keyed by connection name but received ${describe(hc.checks)}`);
     }
-    for (const [name, fn] of Object.entries(hc.checks)) {
+    for (const [name, fn] of Object.entries(snapshot(hc.checks, 'healthCheck.checks'))) {
       if (!index.has(name)) {
         const guess = closest(name, names);
         throw new ConfigError(`Invalid healthCheck.checks: no connection named "${name}"` +
@@ -144,8 +246,8 @@ function normalizeConfig(config) {
     if (!isPlainObject(hc.retry)) {
       throw new ConfigError(`Invalid healthCheck.retry: expected { retries, delay } but received ${describe(hc.retry)}`);
     }
-    checkKeys(hc.retry, 'healthCheck.retry config', KNOWN.retry);
-    retry = hc.retry;
+    retry = snapshot(hc.retry, 'healthCheck.retry');
+    checkKeys(retry, 'healthCheck.retry config', KNOWN.retry);
   }
   const health = {
     interval: duration(hc, 'interval', 'healthCheck', 30000),
@@ -160,7 +262,7 @@ function normalizeConfig(config) {
   let breakerEnabled = true;
   if (config.circuitBreaker === false) {
     breakerEnabled = false;
-  } else {
+  } else if (config.circuitBreaker !== true) { // true: the built-in breaker with its defaults
     cb = section(config, 'circuitBreaker');
   }
   const halfOpenSuccesses = integer(cb, 'halfOpenSuccesses', 'circuitBreaker', 2, 1);
@@ -178,8 +280,9 @@ function normalizeConfig(config) {
   };
 
   const clock = config.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock._attach !== 'function')) {
-    throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' but received ${describe(clock)}`);
+  const { isManualClock } = require('./clock'); // here: clock.js requires this file
+  if (clock !== undefined && !isManualClock(clock)) {
+    throw new ConfigError(`Invalid clock: expected a ManualClock from 'omnidb' (new ManualClock()) but received ${describeObject(clock)}`);
   }
 
   const metrics = section(config, 'metrics');
@@ -203,4 +306,84 @@ function normalizeConfig(config) {
   };
 }
 
-module.exports = { normalizeConfig, parseDuration };
+const EXECUTE_OPTIONS = ['timeout', 'signal', 'idempotent', 'failover'];
+
+// A brand check: AbortSignal's own `aborted` getter throws for anything that is not
+// an AbortSignal (an object that only inherits from AbortSignal.prototype passes
+// instanceof, then throws ERR_INVALID_THIS from inside the call). A forwarding Proxy
+// of a real signal passes, and works: its methods reach the signal.
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
+function isAbortSignal(value) {
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function invalidArgument(message, cause) {
+  return new OmniDbError(message, 'OMNIDB_INVALID_ARGUMENT', cause === undefined ? undefined : { cause });
+}
+
+/**
+ * execute()'s options, read once into a plain { timeout, signal, idempotent,
+ * failover } (absent ones undefined). An unknown key is an error naming the closest
+ * known one (a typo such as failOver must never send a write to a backup). Each
+ * property is read exactly once: a getter
+ * or Proxy that throws, or returns something else on a second read, cannot throw out
+ * of execute() or change its mind half-way. Throws OmniDbError
+ * OMNIDB_INVALID_ARGUMENT naming the problem.
+ */
+function readExecuteOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`Invalid execute() options: expected an object but received ${describe(options)}`);
+  }
+  let keys;
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw invalidArgument(`Invalid execute() options: listing its keys threw: ${safeMessage(err)}`, err);
+  }
+  for (const key of keys) {
+    if (EXECUTE_OPTIONS.includes(key)) continue;
+    const guess = closest(key, EXECUTE_OPTIONS);
+    throw invalidArgument(`Invalid execute() options: unknown option "${key}"` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${EXECUTE_OPTIONS.join(', ')}`));
+  }
+  const read = (key) => {
+    try {
+      return options[key];
+    } catch (err) {
+      throw invalidArgument(`Invalid execute() options: reading options.${key} threw: ${safeMessage(err)}`, err);
+    }
+  };
+  const timeout = read('timeout');
+  const signal = read('signal');
+  const idempotent = read('idempotent');
+  const failover = read('failover');
+  const out = { timeout: undefined, signal: undefined, idempotent: undefined, failover: undefined };
+  if (timeout !== undefined) {
+    try {
+      out.timeout = parseDuration(timeout, 'execute() options.timeout');
+    } catch (err) {
+      // The same message, with the code of a bad argument (README: 'a bad fn or options').
+      throw invalidArgument(err.message);
+    }
+  }
+  if (signal !== undefined) {
+    if (!isAbortSignal(signal)) throw invalidArgument(`Invalid execute() options.signal: expected an AbortSignal but received ${describe(signal)}`);
+    out.signal = signal;
+  }
+  if (idempotent !== undefined) {
+    if (typeof idempotent !== 'boolean') throw invalidArgument(`Invalid execute() options.idempotent: expected a boolean but received ${describe(idempotent)}`);
+    out.idempotent = idempotent;
+  }
+  if (failover !== undefined) {
+    if (typeof failover !== 'boolean') throw invalidArgument(`Invalid execute() options.failover: expected a boolean but received ${describe(failover)}`);
+    out.failover = failover;
+  }
+  return out;
+}
+
+module.exports = { normalizeConfig, parseDuration, describe, closest, readExecuteOptions };

@@ -13,8 +13,8 @@
 // the addon receives one plain object with every default filled in.
 const native = require('./native');
 const { ConfigError, OmniDbError } = require('./errors');
-const { parseDuration } = require('./options');
-const { describe, isPlainObject, closest, checkKeys: checkKnownKeys } = require('./validate');
+const { parseDuration, describe, closest } = require('./options');
+const { safeMessage } = require('./safe');
 
 /** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
 const PROBE = Symbol.for('omnidb.probe');
@@ -41,6 +41,12 @@ const REDIS_TARGET_KEYS = ['host', 'port', 'path', 'socketPath', 'username', 'pa
 const ROLES = { any: 0, primary: 1, master: 1, replica: 2, standby: 2, slave: 2 };
 
 // ------------------------------------------------------------------ small checks
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 /** A target string with any password in it masked, for messages. */
 function mask(text) {
@@ -84,7 +90,12 @@ function port(value, where) {
 }
 
 function checkKeys(object, where, known) {
-  checkKnownKeys(object, where, known, { allowUndefined: true });
+  for (const key of Object.keys(object)) {
+    if (known.includes(key) || object[key] === undefined) continue;
+    const guess = closest(key, known);
+    throw new ConfigError(`Unknown option "${key}" in ${where}` +
+      (guess ? `. Did you mean "${guess}"?` : `. Known options: ${known.join(', ')}`));
+  }
 }
 
 function decode(value, where) {
@@ -560,7 +571,17 @@ function redis(target, options) {
 
 // ------------------------------------------------------------------ from a client
 
+// Which client family `client` is, or null. Reading a property that throws (a
+// getter, a Proxy trap, a revoked Proxy) means it is none we recognise.
 function kindOf(client) {
+  try {
+    return familyOf(client);
+  } catch {
+    return null;
+  }
+}
+
+function familyOf(client) {
   if (client === null || typeof client !== 'object') return null;
   if (client.connectionParameters !== null && typeof client.connectionParameters === 'object' &&
       typeof client.query === 'function') return 'pg-client';
@@ -655,7 +676,14 @@ function fromClient(client, options) {
 /** For healthCheck.checks: 'auto': a probe when the client is recognised, else null. */
 function autoProbe(client, name, timeout) {
   if (kindOf(client) === null) return null;
-  return probeFromClient(client, { timeout }, `healthCheck.checks 'auto' for connection "${name}"`);
+  const where = `healthCheck.checks 'auto' for connection "${name}"`;
+  try {
+    return probeFromClient(client, { timeout }, where);
+  } catch (err) {
+    if (err instanceof OmniDbError) throw err;
+    // A recognised client whose options then throw when read (a getter, a Proxy).
+    throw new ConfigError(`Invalid ${where}: reading the client's connection options threw: ${safeMessage(err)}`, { cause: err });
+  }
 }
 
 const probes = { postgres, redis, fromClient };

@@ -465,6 +465,26 @@ describe('recordSuccess / recordFailure', () => {
     expect(db.getStats().pg.circuit).toBe('open');
   });
 
+  test.each([
+    ['a symbol', () => Symbol('pg'), 'Symbol(pg)'],
+    ['an object whose toString throws', () => ({ toString() { throw new Error('x'); } }), '[object Object]'],
+    ['a null-prototype object', () => Object.create(null), '[object Object]'],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }, '[unprintable value]'],
+  ])('a name that is %s throws UnknownConnectionError naming it, not a TypeError', (_, makeName, shown) => {
+    const { db } = setup();
+    for (const call of [() => db.recordFailure(makeName()), () => db.recordSuccess(makeName()), () => db.recordFailure(makeName(), new Error('e'))]) {
+      let err;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UnknownConnectionError);
+      expect(err.message).toContain(`Connection "${shown}" is unavailable`);
+      expect(err.connection).toBe(shown);
+    }
+  });
+
   test('unknown names throw UnknownConnectionError', () => {
     const { db } = setup();
     expect(() => db.recordFailure('nope')).toThrow(UnknownConnectionError);
@@ -475,6 +495,14 @@ describe('recordSuccess / recordFailure', () => {
       expect(err.code).toBe('OMNIDB_UNKNOWN_CONNECTION');
     }
   });
+});
+
+test('circuitBreaker: true is the built-in breaker with its defaults (threshold 5)', async () => {
+  const db = make({ connections: { pg: {} }, circuitBreaker: true });
+  for (let i = 0; i < 4; i++) await settle(db.execute('pg', () => { throw new Error('x'); }));
+  expect(db.getStats().pg).toMatchObject({ circuit: 'closed', failures: 4 });
+  await settle(db.execute('pg', () => { throw new Error('x'); }));
+  expect(db.getStats().pg.circuit).toBe('open');
 });
 
 describe('circuitBreaker: false', () => {

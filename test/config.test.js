@@ -160,6 +160,13 @@ describe('durations', () => {
   });
 
   test.each([
+    ['a symbol', Symbol('ten'), 'Symbol(ten) (symbol)'],
+    ['a bigint', 10n, '10n (bigint)'],
+  ])('%s duration is named in the message, not described as an object', (_, value, shown) => {
+    expectConfigError({ connections: two(), healthCheck: { interval: value } }, 'Invalid duration', shown);
+  });
+
+  test.each([
     ['healthCheck.timeout', (v) => ({ healthCheck: { timeout: v } })],
     ['healthCheck.retry.delay', (v) => ({ healthCheck: { retry: { retries: 1, delay: v } } })],
     ['circuitBreaker.resetTimeout', (v) => ({ circuitBreaker: { resetTimeout: v } })],
@@ -279,5 +286,112 @@ describe('health checks', () => {
   test('clock must be a ManualClock', () => {
     expectConfigError({ connections: two(), clock: Date }, 'clock');
     expect(make({ connections: two(), clock: new ManualClock() }).size()).toBe(2);
+  });
+
+  test.each([
+    ['{ _attach() {} }', () => ({ _attach() {} }), 'an object with keys _attach'],
+    ['a look-alike with every method', () => ({ now() { return 0; }, advance() {}, _attach() {}, _detach() {}, _setTimeout() {}, _clearTimeout() {} }), 'an object with keys now, advance'],
+    ['Object.create(ManualClock.prototype)', () => Object.create(ManualClock.prototype), 'an object with no own keys'],
+    ['a Proxy of a ManualClock', () => new Proxy(new ManualClock(), {}), 'Invalid clock'],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }, 'a revoked Proxy'],
+  ])('%s is refused at construction, naming the value (not a TypeError at connect())', (_, makeClock, shown) => {
+    expectConfigError({ connections: two(), clock: makeClock() }, "Invalid clock: expected a ManualClock from 'omnidb'", shown);
+  });
+
+  test('a ManualClock subclass is a ManualClock', async () => {
+    class Slow extends ManualClock {}
+    const clock = new Slow(5);
+    const db = make({ connections: two(), clock });
+    await db.connect();
+    expect(db.metrics().a.lastCheckAt).toBe(null);
+  });
+
+  test('a ManualClock from another copy of omnidb (another module registry) is accepted and drives it', async () => {
+    let Other;
+    jest.isolateModules(() => { Other = require('..').ManualClock; });
+    expect(Other).not.toBe(ManualClock);
+    const clock = new Other();
+    let checks = 0;
+    const db = make({ connections: two(), clock, healthCheck: { interval: '10s', checks: { a: () => { checks += 1; return true; } } } });
+    await db.connect();
+    await clock.advance('20s');
+    expect(checks).toBe(3);
+    await db.disconnect();
+  });
+});
+
+describe('a config that throws when read is a ConfigError, never the thrown value', () => {
+  const getter = (key, thrown, base = {}) => Object.defineProperty(base, key, { get() { throw thrown; }, enumerable: true });
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const everyTrapThrows = (target = {}) => new Proxy(target, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+
+  test.each([
+    ['the config is a Proxy whose every trap throws', () => everyTrapThrows({ connections: { a: {} } }), 'Config must be an object'],
+    ['the config is a revoked Proxy', () => revoked(), 'Config must be an object'],
+    ['config.connections is a throwing getter', () => getter('connections', 42), 'reading "connections" threw: 42'],
+    ['a connection is a throwing getter', () => ({ connections: getter('pg', Object.create(null), { ok: {} }) }), 'Invalid config.connections: reading "pg" threw'],
+    ['connections is a Proxy whose every trap throws', () => ({ connections: everyTrapThrows() }), 'config.connections'],
+    ['connections is a revoked Proxy', () => ({ connections: revoked() }), 'config.connections'],
+    ['failover is a Proxy that throws', () => ({ connections: two(), failover: everyTrapThrows({ a: 'b' }) }), 'failover'],
+    ['a failover list has a throwing element', () => ({ connections: two(), failover: { a: getter('0', undefined, []) } }), 'failover "a"'],
+    ['healthCheck.checks has a throwing getter', () => ({ connections: two(), healthCheck: { checks: getter('a', Symbol('s')) } }), 'healthCheck.checks: reading "a" threw: Symbol(s)'],
+    ['healthCheck.interval is a throwing getter', () => ({ connections: two(), healthCheck: getter('interval', new Error('boom')) }), 'reading "interval" threw: boom'],
+    ['healthCheck.retry is a Proxy that throws', () => ({ connections: two(), healthCheck: { retry: everyTrapThrows() } }), 'healthCheck.retry'],
+    ['circuitBreaker.threshold is a throwing getter', () => ({ connections: two(), circuitBreaker: getter('threshold', null) }), 'reading "threshold" threw: null'],
+    ['circuitBreaker.use.execute is a throwing getter', () => ({ connections: two(), circuitBreaker: { use: getter('execute', new Error('x')) } }), 'External circuit breaker must have execute() or fire() method'],
+    ['metrics is a revoked Proxy', () => ({ connections: two(), metrics: revoked() }), 'Invalid metrics'],
+  ])('%s', (_, build, fragment) => {
+    expectConfigError(build(), fragment);
+  });
+
+  test('the value the getter threw is the error\'s cause', () => {
+    const thrown = new Error('getter');
+    const err = expectConfigError({ connections: getter('pg', thrown) });
+    expect(err.cause).toBe(thrown);
+  });
+
+  test('every value is read once', () => {
+    let reads = 0;
+    const hc = { get interval() { reads += 1; return reads === 1 ? '10s' : 'not a duration'; } };
+    make({ connections: two(), healthCheck: hc });
+    expect(reads).toBe(1);
+  });
+
+  test('a forwarding Proxy of a valid config, and of its connections, works', () => {
+    const db = make(new Proxy({ connections: new Proxy(two(), {}), healthCheck: { interval: '1s' } }, {}));
+    expect(db.list()).toEqual(['a', 'b']);
+  });
+});
+
+describe("healthCheck.checks: 'auto' with clients that throw when read", () => {
+  const { probes } = require('..');
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const hostile = [
+    ['a client whose getters throw', () => Object.defineProperty({}, 'connectionParameters', { get() { throw new Error('x'); }, enumerable: true })],
+    ['a revoked Proxy', revoked],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ];
+
+  test.each(hostile)('%s is not a client family OmniDB probes: no check, no throw', (_, makeClient) => {
+    const db = make({ connections: { a: makeClient(), b: {} }, healthCheck: { checks: 'auto' } });
+    expect(db.list()).toEqual(['a', 'b']);
+  });
+
+  test.each(hostile)('probes.fromClient(%s) throws a ConfigError', (_, makeClient) => {
+    expect(() => probes.fromClient(makeClient())).toThrow(ConfigError);
+  });
+
+  test('a pg Pool look-alike whose options throw once it is recognised is a ConfigError naming the connection', () => {
+    let reads = 0;
+    // Recognising a pool reads `options` twice; building its probe reads it again.
+    const pool = { totalCount: 0, query() {}, get options() { reads += 1; if (reads > 2) throw new Error('later read'); return {}; } };
+    let err;
+    try {
+      new Orchestrator({ connections: { pg: pool }, healthCheck: { checks: 'auto' } }); // eslint-disable-line no-new
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain('connection "pg"');
   });
 });

@@ -73,6 +73,7 @@ describe('re-entrant listeners', () => {
     await db.connect();
     db.on('circuit:open', () => { disconnecting = db.disconnect(); });
     const disconnected = next(db, 'disconnected');
+    await db.connect();
     const err = new Error('x');
     const r = await settle(db.execute('primary', () => Promise.reject(err)));
     expect(r.error).toBe(err);

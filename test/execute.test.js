@@ -62,6 +62,63 @@ describe('results', () => {
   });
 });
 
+describe("fn's result cannot make execute() throw", () => {
+  const thrown = new Error('then getter');
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  test.each([
+    ['an object whose then getter throws', () => ({ get then() { throw thrown; } }), (e) => e === thrown],
+    ['a thenable whose then() throws', () => ({ then() { throw thrown; } }), (e) => e === thrown],
+    ['a revoked Proxy', () => revoked(), (e) => e instanceof TypeError],
+    ['a Proxy whose getPrototypeOf and get traps throw', () => new Proxy({}, { getPrototypeOf() { throw thrown; }, get() { throw thrown; } }), (e) => e === thrown],
+    ['an object that only inherits from Promise.prototype', () => Object.create(Promise.prototype), (e) => e instanceof TypeError],
+  ])('%s: rejects (never throws) and counts as a failure, on the plain and the sampled path', async (_, result, isExpected) => {
+    // sampleEvery: 1 times every call: the sampled twin of the happy path runs too.
+    for (const sampleEvery of [128, 1]) {
+      const { db } = twoConnections({ metrics: { sampleEvery } });
+      let p;
+      expect(() => { p = db.execute('primary', () => result()); }).not.toThrow();
+      const r = await settle(p);
+      expect(r.ok).toBe(false);
+      expect(isExpected(r.error)).toBe(true);
+      expect(db.getStats().primary.failures).toBe(1);
+    }
+  });
+
+  test('with options (the guarded path), a real Promise whose then getter throws settles once, with its own outcome, and leaves nothing behind', async () => {
+    const realProcess = require('vm').runInThisContext('process');
+    const escaped = [];
+    const onEscape = (r) => escaped.push(r);
+    realProcess.on('unhandledRejection', onEscape);
+    try {
+      const clock = new ManualClock();
+      const { db } = twoConnections({ clock });
+      const withGetter = (p) => Object.defineProperty(p, 'then', { get() { throw new Error('getter'); } });
+      expect(await db.execute('primary', () => withGetter(Promise.resolve(7)), { timeout: '1s' })).toBe(7);
+      const r = await settle(db.execute('primary', () => withGetter(Promise.reject(new Error('down'))), { timeout: '1s' }));
+      expect(r.error.message).toBe('down');
+      await clock.advance('2s'); // a timer left behind would reject now
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(escaped).toHaveLength(0);
+      expect(db.getStats().primary.failures).toBe(1);
+    } finally {
+      realProcess.removeListener('unhandledRejection', onEscape);
+    }
+  });
+
+  test('a real Promise whose own then getter throws is still awaited through the intrinsic then()', async () => {
+    for (const sampleEvery of [128, 1]) {
+      const { db } = twoConnections({ metrics: { sampleEvery } });
+      const failing = () => Object.defineProperty(Promise.reject(new Error('down')), 'then', { get() { throw new Error('getter'); } });
+      const r = await settle(db.execute('primary', failing));
+      expect(r.error.message).toBe('down');
+      expect(db.getStats().primary.failures).toBe(1);
+      const ok = () => Object.defineProperty(Promise.resolve(7), 'then', { get() { throw new Error('getter'); } });
+      // (awaited natively: the returned promise may be fn's own, own `then` getter included)
+      expect(await db.execute('primary', ok)).toBe(7);
+    }
+  });
+});
+
 describe('errors from fn are rethrown unchanged', () => {
   test('the same object for a rejection', async () => {
     const { db } = twoConnections();
@@ -152,6 +209,30 @@ describe('unknown connection', () => {
     let p;
     expect(() => { p = db.execute('nope', () => 1); }).not.toThrow();
     return expect(p).rejects.toMatchObject({ code: 'OMNIDB_UNKNOWN_CONNECTION' });
+  });
+
+  test.each([
+    ['a symbol', () => Symbol('primary'), 'Symbol(primary)'],
+    ['an object whose toString throws', () => ({ toString() { throw new Error('x'); } }), '[object Object]'],
+    ['an object whose Symbol.toPrimitive throws', () => ({ [Symbol.toPrimitive]() { throw new Error('x'); } }), '[object Object]'],
+    ['a null-prototype object', () => Object.create(null), '[object Object]'],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }, '[unprintable value]'],
+  ])('a name that is %s rejects with OMNIDB_UNKNOWN_CONNECTION (never a synchronous TypeError)', async (_, makeName, shown) => {
+    const { db } = twoConnections();
+    for (const options of [undefined, { timeout: '1s' }]) {
+      let p;
+      expect(() => { p = db.execute(makeName(), () => 1, options); }).not.toThrow();
+      const r = await settle(p);
+      expect(r.error).toBeInstanceOf(UnknownConnectionError);
+      expect(r.error.message).toContain(`Connection "${shown}" is unavailable`);
+    }
+  });
+
+  test('after disconnect(), an odd name rejects with OMNIDB_DISCONNECTED', async () => {
+    const { db } = twoConnections();
+    await db.disconnect();
+    const r = await settle(db.execute(Object.create(null), () => 1));
+    expect(r.error.code).toBe('OMNIDB_DISCONNECTED');
   });
 
   test('inherited object keys are not connections', async () => {
@@ -286,11 +367,113 @@ describe('options.timeout', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  test.each(['10x', 0, -1, NaN, '0s', {}])('an invalid timeout %p carries OMNIDB_INVALID_ARGUMENT (an argument, not a config error)', async (timeout) => {
+    const { db } = twoConnections();
+    const r = await settle(db.execute('primary', () => 1, { timeout }));
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('Invalid duration for execute() options.timeout');
+  });
+
   test('options that are not an object are rejected', async () => {
     const { db } = twoConnections();
     const r = await settle(db.execute('primary', () => 1, 5));
     expect(r.error).toBeInstanceOf(OmniDbError);
     expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+  });
+});
+
+describe('unknown option keys', () => {
+  test.each([
+    ['failOver', 'failover'],
+    ['idempotant', 'idempotent'],
+    ['timeOut', 'timeout'],
+    ['signl', 'signal'],
+    ['fail_over', 'failover'],
+  ])('%s rejects with OMNIDB_INVALID_ARGUMENT naming it and %s, and fn is not called', async (key, known) => {
+    const { db } = twoConnections({ failover: { primary: 'replica' } });
+    const fn = jest.fn(() => 1);
+    const r = await settle(db.execute('primary', fn, { [key]: false }));
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain(`"${key}"`);
+    expect(r.error.message).toContain(`Did you mean "${known}"?`);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test('a key close to none lists the known options', async () => {
+    const { db } = twoConnections();
+    const r = await settle(db.execute('primary', () => 1, { retries: 3 }));
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('"retries"');
+    expect(r.error.message).toContain('timeout, signal, idempotent, failover');
+  });
+
+  test('a write with { failOver: false } never reaches the replica', async () => {
+    const { db, replica } = twoConnections({ failover: { primary: 'replica' }, circuitBreaker: { threshold: 1 } });
+    await settle(db.execute('primary', () => { throw new Error('down'); })); // primary open: routes to replica
+    const write = jest.fn();
+    await settle(db.execute('primary', write, { failOver: false }));
+    expect(write).not.toHaveBeenCalledWith(replica, expect.anything());
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  test('known keys set to undefined, and symbol keys, are fine', async () => {
+    const { db } = twoConnections();
+    await expect(db.execute('primary', () => 1, { timeout: undefined, failover: undefined, [Symbol('x')]: 1 })).resolves.toBe(1);
+  });
+});
+
+describe('options that throw when read', () => {
+  const getterThrows = (key, value) => Object.defineProperty({}, key, { get() { throw value; }, enumerable: true });
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({ timeout: '1s' }, {}); revoke(); return proxy; };
+  test.each([
+    ['a timeout getter that throws', () => getterThrows('timeout', new Error('g'))],
+    ['a failover getter that throws', () => getterThrows('failover', new Error('g'))],
+    ['a signal getter that throws null', () => getterThrows('signal', null)],
+    ['an inherited idempotent getter that throws', () => Object.create(getterThrows('idempotent', 'nope'))],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+    ['a revoked Proxy', () => revoked()],
+    ['a signal that is a Proxy whose getPrototypeOf throws', () => ({ signal: new Proxy({}, { getPrototypeOf() { throw new Error('proto'); } }) })],
+  ])('%s: rejects with OMNIDB_INVALID_ARGUMENT, never throws, fn not called', async (_, makeOptions) => {
+    const { db } = twoConnections();
+    const fn = jest.fn(() => 1);
+    let p;
+    expect(() => { p = db.execute('primary', fn, makeOptions()); }).not.toThrow();
+    const r = await settle(p);
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test("the reading error is the rejection's cause", async () => {
+    const { db } = twoConnections();
+    const thrown = new Error('getter');
+    const r = await settle(db.execute('primary', () => 1, getterThrows('timeout', thrown)));
+    expect(r.error.cause).toBe(thrown);
+    expect(r.error.message).toContain('options.timeout');
+  });
+
+  test('with a tracing subscriber too (the traced path reads options.failover first)', async () => {
+    const channel = require('diagnostics_channel').tracingChannel('omnidb:execute');
+    const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    channel.subscribe(handlers);
+    try {
+      const { db } = twoConnections();
+      let p;
+      expect(() => { p = db.execute('primary', () => 1, getterThrows('failover', new Error('g'))); }).not.toThrow();
+      expect((await settle(p)).error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+  });
+
+  test('each option is read once', async () => {
+    const { db, replica } = twoConnections({ failover: { primary: 'replica' } });
+    let reads = 0;
+    // A getter that says false (pin the call) the first time and 'x' after.
+    const options = { get failover() { reads += 1; return reads === 1 ? false : 'x'; } };
+    await expect(db.execute('primary', (c) => c, options)).resolves.not.toBe(replica);
+    expect(reads).toBe(1);
   });
 });
 
@@ -329,6 +512,28 @@ describe('options.signal', () => {
     const r = await settle(db.execute('primary', fn, { signal: controller.signal }));
     expect(r.error).toBe(reason);
     expect(fn).not.toHaveBeenCalled();
+  });
+
+  test.each([
+    ['an object inheriting from AbortSignal.prototype', () => Object.create(AbortSignal.prototype)],
+    ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ])('a signal that is %s is rejected with OMNIDB_INVALID_ARGUMENT (not a TypeError from inside)', async (_, makeSignal) => {
+    const { db } = twoConnections();
+    const fn = jest.fn();
+    const r = await settle(db.execute('primary', fn, { signal: makeSignal() }));
+    expect(r.error).toBeInstanceOf(OmniDbError);
+    expect(r.error.code).toBe('OMNIDB_INVALID_ARGUMENT');
+    expect(r.error.message).toContain('options.signal');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  test('a forwarding Proxy of a real AbortSignal works like the signal', async () => {
+    const { db } = twoConnections();
+    const controller = new AbortController();
+    const p = settle(db.execute('primary', () => new Promise(() => {}), { signal: new Proxy(controller.signal, {}) }));
+    const reason = new Error('cancel');
+    controller.abort(reason);
+    expect((await p).error).toBe(reason);
   });
 
   test('a signal that is not an AbortSignal is rejected', async () => {

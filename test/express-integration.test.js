@@ -97,6 +97,18 @@ describe('middleware(db)', () => {
   });
 });
 
+test("readiness() reports a connection named '__proto__' like any other", () => {
+  const db = new Orchestrator({ connections: { ['__proto__']: {}, other: {} } });
+  try {
+    const res = probe(readiness(db));
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.connections)).toEqual(['__proto__', 'other']);
+    expect(Object.getOwnPropertyDescriptor(res.body.connections, '__proto__').value).toEqual(up);
+  } finally {
+    db.disconnect();
+  }
+});
+
 describe('readiness(db)', () => {
   let db;
   let set;

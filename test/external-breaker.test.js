@@ -250,3 +250,43 @@ describe('cockatiel 4 (ESM-only, run in a child process)', () => {
     ]);
   });
 });
+
+describe('a breaker that throws while being set up is a ConfigError from the constructor', () => {
+  const { Orchestrator, ConfigError } = require('..');
+  const build = (use) => () => new Orchestrator({ connections: { a: {}, b: {} }, circuitBreaker: { use } });
+  const thrownBy = (fn) => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected a throw');
+  };
+
+  test.each([
+    ['the factory throws an Error', () => { throw new Error('no breaker for you'); }, 'the factory use(name) for "a" threw: no breaker for you'],
+    ['the factory throws a non-Error', () => { throw Object.create(null); }, 'the factory use(name) for "a" threw: [object Object]'],
+    ['the factory returns a breaker whose execute getter throws', () => Object.defineProperty({}, 'execute', { get() { throw new Error('x'); } }), 'External circuit breaker must have execute() or fire() method'],
+    ['the breaker\'s on() throws', () => ({ fire: (f) => f(), on() { throw new Error('on'); } }), 'subscribing to the breaker for "a" threw: on'],
+    ['the breaker\'s onBreak() throws', () => ({ execute: (f) => f(), onBreak() { throw new Error('onBreak'); } }), 'subscribing to the breaker for "a" threw: onBreak'],
+  ])('%s', (_, use, fragment) => {
+    const err = thrownBy(build(use));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(fragment);
+  });
+
+  test('a breaker object (not a factory) whose on() throws too', () => {
+    const err = thrownBy(build({ fire: (f) => f(), on() { throw new Error('on'); } }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.cause.message).toBe('on');
+  });
+});
+
+test('when a later breaker fails to set up, the listeners added to the earlier ones are removed', () => {
+  const { Orchestrator, ConfigError } = require('..');
+  const first = opossum();
+  const before = first.listenerCount('open');
+  const use = (name) => (name === 'a' ? first : { fire: (f) => f(), on() { throw new Error('on'); } });
+  expect(() => new Orchestrator({ connections: { a: {}, b: {} }, circuitBreaker: { use } })).toThrow(ConfigError);
+  expect(first.listenerCount('open')).toBe(before);
+});

@@ -1,10 +1,11 @@
 'use strict';
 // Health monitoring: statuses, check results, retries, timeouts, events, parallelism.
 const path = require('path');
+const vm = require('vm');
 const { execFileSync } = require('child_process');
 const { OmniDbError } = require('..');
 const {
-  useOrchestrators, ManualClock, record, deferred, scriptedCheck, settle,
+  useOrchestrators, ManualClock, record, deferred, scriptedCheck, settle, flush,
 } = require('./helpers');
 
 const make = useOrchestrators();
@@ -493,6 +494,90 @@ describe("'error' events", () => {
       expect(out.realChecks).toBe(true);
       expect(out.disconnect).toEqual({ ok: true });
     });
+  });
+});
+
+describe('odd results and throws are failed checks, never a crash', () => {
+  // Inside Jest, `process` is a sandbox copy: an unhandled rejection reaches the real one.
+  const realProcess = vm.runInThisContext('process');
+  let escaped = [];
+  const onEscape = (reason) => escaped.push(reason);
+  beforeEach(() => {
+    escaped = [];
+    realProcess.on('unhandledRejection', onEscape);
+  });
+  afterEach(() => realProcess.removeListener('unhandledRejection', onEscape));
+
+  const messageGetterThrows = () => {
+    const err = new Error('unreadable');
+    Object.defineProperty(err, 'message', { get() { throw new Error('message getter'); } });
+    return err;
+  };
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const throwsOnEveryTrap = () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+
+  test.each([
+    ['throws Object.create(null)', () => { throw Object.create(null); }],
+    ['rejects with Object.create(null)', () => Promise.reject(Object.create(null))],
+    ['throws an Error whose message getter throws', () => { throw messageGetterThrows(); }],
+    ['throws an object whose toString and toPrimitive throw', () => { throw { toString() { throw new Error('x'); }, [Symbol.toPrimitive]() { throw new Error('y'); } }; }],
+    ['throws a revoked Proxy', () => { throw revoked(); }],
+    ['returns an object whose status getter throws', () => ({ get status() { throw new Error('status getter'); } })],
+    ['returns an object whose status getter throws undefined', () => ({ get status() { throw undefined; } })],
+    ['returns a revoked Proxy', () => revoked()],
+    ['returns a Proxy whose every trap throws', () => throwsOnEveryTrap()],
+    ['returns an object whose status has a throwing toString', () => ({ status: { toString() { throw new Error('x'); } } })],
+  ])('a check that %s → unhealthy, one error event with a string message, nothing unhandled', async (_, result) => {
+    const pg = scriptedCheck(true);
+    const { db, clock } = setup({ checks: { pg } });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    await db.connect();
+    await round(clock, pg, result);
+    await flush();
+    expect(db.health().pg.status).toBe('unhealthy');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'pg', context: 'health-check' });
+    expect(typeof errors[0].message).toBe('string');
+    expect(errors[0].message).not.toContain('timed out'); // answered, not lost
+    expect(typeof db.metrics().pg.lastError).toBe('string');
+    expect(escaped).toHaveLength(0);
+  });
+
+  test("the thrown value itself is the 'error' event's error", async () => {
+    const pg = scriptedCheck(true);
+    const { db, clock } = setup({ checks: { pg } });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    const thrown = Object.create(null);
+    await db.connect();
+    await round(clock, pg, () => { throw thrown; });
+    expect(errors[0].error).toBe(thrown);
+    expect(errors[0].message).toBe('[object Object]');
+  });
+
+  test('a result object is read once: a status getter that changes its answer decides once', async () => {
+    const pg = scriptedCheck(true);
+    const { db, clock } = setup({ checks: { pg } });
+    let reads = 0;
+    await db.connect();
+    await round(clock, pg, () => ({ get status() { reads += 1; return reads === 1 ? 'degraded' : 42; } }));
+    expect(reads).toBe(1);
+    expect(db.health().pg.status).toBe('degraded');
+  });
+
+  test('a throwing latencyMs getter leaves the status to `status`', async () => {
+    const pg = scriptedCheck(true);
+    const { db, clock } = setup({ checks: { pg } });
+    await db.connect();
+    await round(clock, pg, () => ({ status: 'degraded', role: 'primary', get latencyMs() { throw new Error('x'); } }));
+    expect(db.health().pg.status).toBe('degraded');
+    expect(db.metrics().pg).toMatchObject({ latencyMs: null, role: 'primary' });
+    expect(escaped).toHaveLength(0);
   });
 });
 

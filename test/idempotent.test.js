@@ -132,3 +132,39 @@ describe('failover: false pins a call (writes) to the named connection', () => {
       .rejects.toMatchObject({ code: 'OMNIDB_INVALID_ARGUMENT', message: expect.stringContaining("'no'") });
   });
 });
+
+describe("an error whose properties cannot be read is fn's own error, unchanged", () => {
+  const messageGetterThrows = () => Object.defineProperty(new Error('x'), 'message', { get() { throw new Error('message getter'); } });
+  const codeGetterThrows = () => Object.defineProperty(new Error('x'), 'code', { get() { throw new Error('code getter'); } });
+  const revoked = () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; };
+  const everyTrapThrows = () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+
+  test.each([
+    ['an Error whose message getter throws', messageGetterThrows],
+    ['an Error whose code getter throws', codeGetterThrows],
+    ['a revoked Proxy', revoked],
+    ['a Proxy whose every trap throws', everyTrapThrows],
+  ])('%s: an idempotent call rejects with it (no retry: not a connection error)', async (_, make) => {
+    const s = setup();
+    db = s.db;
+    const thrown = make();
+    let calls = 0;
+    let error;
+    try {
+      await db.execute('primary', () => { calls += 1; return Promise.reject(thrown); }, { idempotent: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error === thrown).toBe(true); // (toBe would try to print a hostile value on failure)
+    expect(calls).toBe(1);
+  });
+
+  test.each([
+    ['an Error whose code getter throws', codeGetterThrows],
+    ['a revoked Proxy', revoked],
+  ])('isConnectionError and defaultIsFailure answer for %s instead of throwing', (_, make) => {
+    const { defaultIsFailure } = require('..');
+    expect(isConnectionError(make())).toBe(false);
+    expect(defaultIsFailure(make())).toBe(true);
+  });
+});

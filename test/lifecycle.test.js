@@ -156,11 +156,23 @@ describe('disconnect()', () => {
     expect(db.isConnected()).toBe(false);
   });
 
-  test('works without connect()', async () => {
+  test('works without connect(): closes the clients, emits no disconnected (nothing was connected)', async () => {
     const end = jest.fn();
-    const db = make({ connections: { pg: { end } } });
+    const db = make({ connections: { pg: { end }, redis: {} } });
+    const events = record(db, ['disconnected']);
     await expect(db.disconnect()).resolves.toBeUndefined();
     expect(end).toHaveBeenCalledTimes(1);
+    expect(events).toEqual([]);
+  });
+
+  test('after a connect() that has not settled yet, disconnected is emitted per connection', async () => {
+    const clock = new ManualClock();
+    const db = make({ connections: { pg: {}, redis: {} }, clock, healthCheck: { checks: { pg: () => new Promise(() => {}) } } });
+    const events = record(db, ['connected', 'disconnected']);
+    const connecting = db.connect();
+    await db.disconnect();
+    await connecting;
+    expect(events.names()).toEqual(['disconnected', 'disconnected']);
   });
 
   test('stops monitoring: no check runs after it', async () => {
@@ -235,7 +247,7 @@ describe('disconnect()', () => {
     expect(db.health().pg.status).toBe('healthy');
   });
 
-  test.each(['end', 'close', 'quit', 'disconnect', '$disconnect'])('closes a client that has only %s()', async (method) => {
+  test.each(['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'])('closes a client that has only %s()', async (method) => {
     const fn = jest.fn(async () => {});
     const client = { [method]: fn };
     const db = make({ connections: { c: client } });
@@ -244,19 +256,29 @@ describe('disconnect()', () => {
     expect(fn.mock.contexts[0]).toBe(client);
   });
 
-  test('uses the first of end, close, quit, disconnect, $disconnect', async () => {
+  test('uses the first of end, close, quit, disconnect, destroy, $disconnect', async () => {
     const calls = [];
     const mk = (methods) => Object.fromEntries(methods.map((m) => [m, () => { calls.push(m); }]));
     const db = make({
       connections: {
-        a: mk(['$disconnect', 'disconnect', 'quit', 'close', 'end']),
-        b: mk(['$disconnect', 'disconnect', 'quit', 'close']),
-        c: mk(['$disconnect', 'disconnect', 'quit']),
-        d: mk(['$disconnect', 'disconnect']),
+        a: mk(['$disconnect', 'destroy', 'disconnect', 'quit', 'close', 'end']),
+        b: mk(['$disconnect', 'destroy', 'disconnect', 'quit', 'close']),
+        c: mk(['$disconnect', 'destroy', 'disconnect', 'quit']),
+        d: mk(['$disconnect', 'destroy', 'disconnect']),
+        e: mk(['$disconnect', 'destroy']),
+        f: mk(['$disconnect']),
       },
     });
     await db.disconnect();
-    expect(calls.sort()).toEqual(['close', 'disconnect', 'end', 'quit']);
+    expect(calls.sort()).toEqual(['$disconnect', 'close', 'destroy', 'disconnect', 'end', 'quit']);
+  });
+
+  test('a Knex-like client (a function with destroy()) is destroyed', async () => {
+    const destroy = jest.fn(async () => {});
+    const knex = Object.assign(function knex() {}, { destroy });
+    const db = make({ connections: { sql: knex } });
+    await db.disconnect();
+    expect(destroy).toHaveBeenCalledTimes(1);
   });
 
   test('close methods found on the prototype (class instances) are used', async () => {
@@ -334,6 +356,41 @@ describe('disconnect()', () => {
     expect(errors[0].error.message).toBe('close failed');
     // the other connection still closed, and every connection reported
     expect(db.list().every((n) => events.of('disconnected').some((e) => e.name === n))).toBe(true);
+  });
+
+  test.each([
+    ['whose end getter throws', () => ({ get end() { throw new Error('end getter'); } })],
+    ['whose $disconnect getter throws a non-Error', () => ({ get $disconnect() { throw Object.create(null); } })],
+    ['that is a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({ end() {} }, {}); revoke(); return proxy; }],
+    ['that is a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
+  ])('a client %s: disconnect() resolves, emits disconnected for every connection and an error event', async (_, makeClient) => {
+    const quit = jest.fn();
+    const db = make({ connections: { pg: makeClient(), redis: { quit } } });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    const events = record(db, ['disconnected']);
+    await db.connect();
+    await expect(db.disconnect()).resolves.toBeUndefined();
+    expect(events.of('disconnected').map((e) => e.name)).toEqual(['pg', 'redis']);
+    expect(quit).toHaveBeenCalledTimes(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'pg', context: 'disconnect' });
+    expect(typeof errors[0].message).toBe('string');
+  });
+
+  test('a close method is read once and called on its client', async () => {
+    let reads = 0;
+    const client = {
+      closed: 0,
+      get end() {
+        reads += 1;
+        return reads === 1 ? function end() { this.closed += 1; } : 'not a function any more';
+      },
+    };
+    const db = make({ connections: { pg: client } });
+    await db.disconnect();
+    expect(reads).toBe(1);
+    expect(client.closed).toBe(1);
   });
 
   test('a close error with no error listener neither rejects nor crashes', async () => {
@@ -490,6 +547,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const db = make({ connections: { pg: { end } }, clock });
     await db.connect();
     register(db);
+    await db.connect();
     const disconnected = once(db, 'disconnected');
     const shutdown = once(db, 'shutdown');
     process.emit('SIGTERM', 'SIGTERM');
@@ -502,6 +560,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const db = make({ connections: { pg: {} } });
     await db.connect();
     register(db);
+    await db.connect();
     const shutdown = once(db, 'shutdown');
     const disconnected = once(db, 'disconnected');
     process.emit('SIGINT', 'SIGINT');
@@ -515,6 +574,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const db = make({ connections: { pg: { end } } });
     await db.connect();
     register(db);
+    await db.connect();
     const events = record(db, ['shutdown', 'disconnected']);
     const done = once(db, 'disconnected');
     process.emit('SIGTERM', 'SIGTERM');
@@ -533,6 +593,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const before = process.listenerCount('SIGINT');
     register(db, { signals: ['SIGUSR2'] });
     expect(process.listenerCount('SIGINT')).toBe(before);
+    await db.connect();
     const shutdown = once(db, 'shutdown');
     const disconnected = once(db, 'disconnected');
     process.emit('SIGUSR2', 'SIGUSR2');

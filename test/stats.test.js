@@ -6,6 +6,35 @@ const make = useOrchestrators();
 
 const setup = (extra = {}) => primaryAndReplica(make, extra);
 
+describe("any connection name is a key: '__proto__', 'constructor', 'toString', ''", () => {
+  const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'then'];
+  const build = () => {
+    const connections = {};
+    for (const n of NAMES) Object.defineProperty(connections, n, { value: {}, enumerable: true });
+    return make({ connections });
+  };
+
+  test.each(['getStats', 'health', 'metrics'])('%s() has an own entry for every name, in order', (method) => {
+    const db = build();
+    const out = db[method]();
+    expect(Reflect.ownKeys(out)).toEqual(NAMES);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype); // still a plain record
+    for (const n of NAMES) expect(Object.getOwnPropertyDescriptor(out, n).value.status).toBe('healthy');
+    expect(JSON.parse(JSON.stringify(out)).__proto__.status).toBe('healthy');
+  });
+
+  test("getStats()['__proto__'] is that connection's entry, not Object.prototype", () => {
+    const db = build();
+    for (const out of [db.getStats(), db.health(), db.metrics()]) {
+      expect(Object.prototype.hasOwnProperty.call(out, '__proto__')).toBe(true);
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    }
+    expect(db.getStats().__proto__).toEqual({ status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null });
+    expect(db.health().__proto__).toEqual({ status: 'healthy' });
+    expect(db.metrics().__proto__).toMatchObject({ status: 'healthy', calls: expect.any(Object) });
+  });
+});
+
 describe('getStats()', () => {
   test('is exactly { status, circuit, failures, failoverTo } per connection', () => {
     const { db } = setup();

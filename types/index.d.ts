@@ -171,9 +171,10 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
   healthCheck?: HealthCheckConfig<T>;
   /**
    * Circuit breaker settings; the built-in breaker with its defaults when omitted.
-   * `false` turns circuit breaking off (stats then report the circuit as `'n/a'`).
+   * `true` asks for those defaults explicitly; `false` turns circuit breaking off
+   * (stats then report the circuit as `'n/a'`).
    */
-  circuitBreaker?: CircuitBreakerConfig | false;
+  circuitBreaker?: CircuitBreakerConfig | boolean;
   /** Longest wait for each client's close method in `disconnect()`. Default `'5s'`. */
   closeTimeout?: Duration;
   /** A {@link ManualClock} that drives every timer, for tests (and times sampled calls). Default: real time. */
@@ -185,7 +186,10 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
 // ---------------------------------------------------------------------------
 // execute()
 
-/** Options of {@link Orchestrator.execute}. */
+/**
+ * Options of {@link Orchestrator.execute}. An unknown key (a typo such as `failOver`)
+ * rejects the call with `OMNIDB_INVALID_ARGUMENT` naming the closest known key.
+ */
 export interface ExecuteOptions {
   /**
    * Past this, the call rejects with a {@link TimeoutError}, counts as a failure and
@@ -547,8 +551,8 @@ export declare class Orchestrator<
 
   /**
    * Stops monitoring and closes each client through the first of `end`, `close`,
-   * `quit`, `disconnect`, `$disconnect` it has (each bounded by `closeTimeout`), then
-   * emits `disconnected` per connection. Idempotent. Never rejects: a close error
+   * `quit`, `disconnect`, `destroy`, `$disconnect` it has (each bounded by `closeTimeout`), then
+   * emits `disconnected` per connection (only once `connect()` was called). Idempotent. Never rejects: a close error
    * becomes an `error` event.
    */
   disconnect(): Promise<void>;

@@ -311,7 +311,8 @@ new Orchestrator({
 // Circuit breaker: off, settings, classifier, external breakers.
 const noBreaker = new Orchestrator({ connections: { primary: pg }, circuitBreaker: false });
 expectType<'closed' | 'open' | 'half-open' | 'n/a'>(noBreaker.getStats().primary.circuit);
-expectError(new Orchestrator({ connections: { primary: pg }, circuitBreaker: true }));
+new Orchestrator({ connections: { primary: pg }, circuitBreaker: true }); // the defaults (CONTRACT: "or true")
+expectError(new Orchestrator({ connections: { primary: pg }, circuitBreaker: 'on' }));
 new Orchestrator({
   connections: { primary: pg },
   circuitBreaker: { isFailure: (err) => defaultIsFailure(err) && !(err instanceof TypeError) },
