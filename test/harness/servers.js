@@ -9,6 +9,7 @@
  *   c.primary.authUrl // postgres://omnidb:s3cret@127.0.0.1:PORT/omnidb_test (scram-sha-256)
  *   c.replica.url, c.redis.url
  *   await c.killPrimary(); await c.restartPrimary(); c.freeze('redis'); c.thaw('redis');
+ *   await c.restartPrimaryAsStandby(); await c.promotePrimary(); await c.isInRecovery('primary');
  *   await c.stop();
  *
  * CLI:  node test/harness/servers.js start [--no-replica] [--no-redis] [--password PW]
@@ -425,6 +426,8 @@ host    all          ${SUPERUSER}   ${HOST}/32    trust
 host    all          ${APP_USER}     ${HOST}/32    scram-sha-256
 `;
 }
+
+const standbySignal = (server) => path.join(server.dataDir, 'standby.signal');
 
 const sqlString = (s) => `'${String(s).replace(/'/g, "''")}'`;
 const pgUrl = (user, password, port) =>
@@ -991,12 +994,67 @@ CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, created_at timest
       }
     },
 
-    /** Starts the primary again with pg_ctl (stopping it first if it runs) and waits until it answers. */
+    /**
+     * Starts the primary again with pg_ctl (stopping it first if it runs) and waits until it
+     * answers. Always as a primary: a standby.signal left by restartPrimaryAsStandby() is
+     * removed first (PostgreSQL then ends its recovery and accepts writes).
+     */
     async restartPrimary() {
       ensureUsable();
       thawSync('primary');
       await stopPg(st.primary);
+      fs.rmSync(standbySignal(st.primary), { force: true });
       await pgCtlStart(st.primary, { retryPorts: false });
+    },
+
+    /**
+     * Restarts the primary as a read-only hot standby that follows nobody: stops it if it runs,
+     * creates standby.signal in its data dir (there is no primary_conninfo: it replays its own
+     * WAL and then waits), starts it with pg_ctl, and waits until it accepts connections and
+     * `pg_is_in_recovery()` is true. Writes to it then fail with SQLSTATE 25006. Undo with
+     * promotePrimary() (or restartPrimary()).
+     */
+    async restartPrimaryAsStandby() {
+      ensureUsable();
+      const p = st.primary;
+      thawSync('primary');
+      await stopPg(p);
+      const auto = readFileOr(path.join(p.dataDir, 'postgresql.auto.conf'), '');
+      if (/^\s*primary_conninfo\s*=\s*'[^']/m.test(auto)) {
+        throw new HarnessError(`the primary's postgresql.auto.conf sets primary_conninfo: it would not be a standby of nobody`);
+      }
+      fs.writeFileSync(standbySignal(p), '');
+      if (ident) fs.chownSync(standbySignal(p), ident.uid, ident.gid);
+      await pgCtlStart(p, { retryPorts: false });
+      await waitFor(async (left) => (await psql(p, 'SELECT pg_is_in_recovery()', { db: 'postgres', timeout: checkTimeout(left) })) === 't', {
+        timeout,
+        what: 'the primary restarted as a standby to be in recovery',
+        logFile: p.logFile,
+      });
+    },
+
+    /**
+     * Promotes the primary when it runs as a standby (`SELECT pg_promote()`) and waits until it
+     * is out of recovery (PostgreSQL removes standby.signal itself). A no-op on a primary.
+     */
+    async promotePrimary() {
+      ensureUsable();
+      const p = st.primary;
+      thawSync('primary');
+      if ((await psql(p, 'SELECT pg_is_in_recovery()', { db: 'postgres' })) === 't') {
+        await psql(p, 'SELECT pg_promote(true, 30)', { db: 'postgres' });
+      }
+      await waitFor(async (left) => (await psql(p, 'SELECT pg_is_in_recovery()', { db: 'postgres', timeout: checkTimeout(left) })) === 'f', {
+        timeout,
+        what: 'the primary to leave recovery after pg_promote()',
+        logFile: p.logFile,
+      });
+    },
+
+    /** Whether 'primary' or 'replica' is in recovery (a standby): `pg_is_in_recovery()`. */
+    async isInRecovery(name) {
+      ensureUsable();
+      return (await psql(pgServer(name), 'SELECT pg_is_in_recovery()', { db: 'postgres' })) === 't';
     },
 
     /** Waits until the primary has a replica streaming from it (e.g. after restartPrimary). */

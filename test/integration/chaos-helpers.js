@@ -1,7 +1,8 @@
 'use strict';
 // Shared plumbing for the real-server integration tests (failover.test.js,
-// express.test.js): an unhandled-rejection guard that works inside Jest, an event
-// recorder with bounded waits, and a bounded poll for the few things that have no event.
+// express.test.js, partial-faults.test.js): an unhandled-rejection guard that works inside
+// Jest, an event recorder with bounded waits, a bounded poll for the few things that have
+// no event, and chaos steps (connection-slot exhaustion, restoring the cluster).
 // Not a test file itself (Jest only runs *.test.js).
 
 const vm = require('vm');
@@ -138,13 +139,128 @@ function threshold(counter, n) {
   return { promise, check };
 }
 
+// Connection slots held by exhaustConnections() and not released yet: restoreCluster()
+// releases them (a failed test must not leave the primary refusing every connection).
+const heldSlots = new Set();
+
+const EXHAUST_APP = 'omnidb-exhaust';
+const quoteIdent = (name) => `"${String(name).replace(/"/g, '""')}"`;
+
 /**
- * Puts the cluster back the way the tests expect it (nothing frozen, primary and Redis
- * running), whatever a failed test left behind, so that one failure does not cascade.
+ * Takes every connection slot of the PostgreSQL server at `url` (a superuser URL: the
+ * superuser-reserved slots are taken too) with raw pg Clients, so that any new connection
+ * fails with SQLSTATE 53300 (too_many_connections) until `release()`.
+ *
+ * With `role` (a non-superuser role, the app's), the role's existing backends are
+ * terminated first, so that the app's pool needs new connections and gets 53300. Its
+ * reconnects would win the slots that frees (a terminated client hears of it before its
+ * backend exits), so while the slots are taken the role's new connections are refused
+ * with the same SQLSTATE 53300 through `ALTER ROLE ... CONNECTION LIMIT 0`, restored
+ * as soon as every slot is held: from the app's side it is one continuous 53300.
+ *
+ * Resolves with `{ held, terminated, release }` once every slot is in use (`held` of them
+ * ours, the rest kept by clients not terminated); `release()` closes ours (idempotent). Walsenders (the replica) have
+ * slots of their own and keep streaming.
+ */
+async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
+  const { Client } = require('pg');
+  const held = [];
+  const entry = { release: null };
+  let released = null;
+  entry.release = () => {
+    if (released === null) {
+      heldSlots.delete(entry);
+      released = Promise.all(held.splice(0).map((c) => c.end().catch(() => {}))).then(() => undefined);
+    }
+    return released;
+  };
+  heldSlots.add(entry);
+  // One connection attempt: true if it got a slot, false on 53300.
+  const open = async () => {
+    const c = new Client({ connectionString: url, application_name: EXHAUST_APP, connectionTimeoutMillis: 5000 });
+    c.on('error', () => {}); // a held slot whose server goes away
+    try {
+      await c.connect();
+    } catch (err) {
+      await c.end().catch(() => {});
+      if (err && err.code === '53300') return false;
+      throw err;
+    }
+    held.push(c);
+    return true;
+  };
+  let admin = null; // the first held client
+  let limited = null; // the role's connection limit before we set it to 0
+  let terminated = 0;
+  try {
+    if (!(await open())) throw new Error('exhaustConnections: the server has no free slot to start from');
+    admin = held[0];
+    const max = Number((await admin.query('SHOW max_connections')).rows[0].max_connections);
+    if (role !== undefined) {
+      const { rows } = await admin.query('SELECT rolconnlimit, rolsuper FROM pg_roles WHERE rolname = $1', [role]);
+      if (rows.length !== 1) throw new Error(`exhaustConnections: no role ${role}`);
+      if (rows[0].rolsuper) throw new Error(`exhaustConnections: role ${role} is a superuser (not subject to CONNECTION LIMIT)`);
+      limited = rows[0].rolconnlimit;
+      await admin.query(`ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT 0`);
+      // pg_terminate_backend(pid, timeout) waits for each backend to exit.
+      const { rows: killed } = await admin.query(
+        `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))::int AS n FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND usename = $1`, [role]);
+      terminated = killed[0].n;
+    }
+    // Fill, `batch` at a time. A 53300 can be transient (another client's attempt holds a
+    // slot for the moment it takes to be refused), so it ends only once established client
+    // backends (ours and whoever else keeps one) fill all max_connections slots.
+    const inUse = async () => Number((await admin.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows[0].n);
+    for (let round = 0; ; round++) {
+      if (round >= rounds) throw new Error(`exhaustConnections: ${await inUse()} of ${max} slots in use (${held.length} held) after ${rounds} rounds`);
+      const results = await Promise.all(Array.from({ length: batch }, open));
+      if (results.includes(false)) {
+        if ((await inUse()) >= max) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  } catch (err) {
+    await entry.release();
+    throw err;
+  } finally {
+    if (limited !== null) {
+      // Restore the role's limit: from now on it is refused because no slot is free. (If
+      // that cannot run on a held client, e.g. after an error released them, use a fresh one.)
+      const sql = `ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Number(limited)}`;
+      if (held.length > 0) {
+        await admin.query(sql);
+      } else {
+        const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+        c.on('error', () => {});
+        try {
+          await c.connect();
+          await c.query(sql);
+        } finally {
+          await c.end().catch(() => {});
+        }
+      }
+    }
+  }
+  return { held: held.length, terminated, release: entry.release };
+}
+
+/** Releases whatever exhaustConnections() still holds. */
+async function releaseHeldConnections() {
+  await Promise.all([...heldSlots].map((e) => e.release()));
+}
+
+/**
+ * Puts the cluster back the way the tests expect it (no connection slots held, nothing
+ * frozen, primary running as a primary, Redis running), whatever a failed test left
+ * behind, so that one failure does not cascade.
  */
 async function restoreCluster(cluster) {
+  await releaseHeldConnections();
   for (const name of ['primary', 'replica', 'redis']) cluster.thaw(name);
   if (cluster.primary.pid === null) await cluster.restartPrimary();
+  else if (await cluster.isInRecovery('primary')) await cluster.promotePrimary();
   if (cluster.redis && cluster.redis.pid === null) await cluster.startRedis();
 }
 
@@ -195,5 +311,5 @@ async function restoreAndAwaitHealthy(cluster, log, db) {
 
 module.exports = {
   watchUnhandledRejections, EventLog, poll, threshold, restoreCluster, realProcess, httpClient,
-  killPrimaryAndFailOver, freezeReplica, restoreAndAwaitHealthy,
+  killPrimaryAndFailOver, freezeReplica, restoreAndAwaitHealthy, exhaustConnections, releaseHeldConnections,
 };

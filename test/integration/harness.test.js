@@ -164,3 +164,107 @@ test('stopRedis closes its port; startRedis brings it back on the same port', as
     r.disconnect();
   }
 });
+
+// ---- the chaos steps of partial-faults.test.js: a primary back as a standby, then
+// promoted; every connection slot taken, then released.
+
+const path = require('path');
+const { exhaustConnections, restoreCluster } = require('./chaos-helpers');
+
+const inRecovery = async (url) => (await query(url, 'SELECT pg_is_in_recovery() AS r')).rows[0].r;
+const standbySignal = () => path.join(cluster.primary.dataDir, 'standby.signal');
+
+test('restartPrimaryAsStandby: the primary comes back read-only, in recovery, following nobody; promotePrimary makes it a primary the replica streams from', async () => {
+  await cluster.restartPrimary(); // whatever the tests above left
+  await cluster.waitForStreaming();
+  await cluster.restartPrimaryAsStandby();
+  expect(fs.existsSync(standbySignal())).toBe(true);
+  expect(await inRecovery(cluster.primary.url)).toBe(true);
+  expect(await cluster.isInRecovery('primary')).toBe(true);
+  const { rows: receivers } = await query(cluster.primary.url, 'SELECT count(*)::int AS n FROM pg_stat_wal_receiver');
+  expect(receivers).toEqual([{ n: 0 }]); // no primary_conninfo: it streams from nobody
+  await expect(query(cluster.primary.url, "INSERT INTO items (name) VALUES ('on-a-standby')")).rejects.toMatchObject({ code: '25006' });
+
+  await cluster.promotePrimary();
+  expect(await inRecovery(cluster.primary.url)).toBe(false);
+  expect(await cluster.isInRecovery('primary')).toBe(false);
+  expect(fs.existsSync(standbySignal())).toBe(false);
+  await cluster.promotePrimary(); // a no-op on a primary
+  expect(await cluster.isInRecovery('primary')).toBe(false);
+  await cluster.waitForStreaming(); // the replica follows the new timeline
+  const name = `after-promote-${Date.now()}`;
+  await query(cluster.primary.url, 'INSERT INTO items (name) VALUES ($1)', [name]);
+  await withClient(cluster.replica.url, (c) =>
+    eventually(async () => (await c.query('SELECT 1 FROM items WHERE name = $1', [name])).rowCount === 1, { what: 'the post-promote row on the replica' }),
+  );
+});
+
+test('restartPrimary after restartPrimaryAsStandby brings back a writable primary (standby.signal removed)', async () => {
+  await cluster.restartPrimaryAsStandby();
+  expect(await inRecovery(cluster.primary.url)).toBe(true);
+  await cluster.restartPrimary();
+  expect(fs.existsSync(standbySignal())).toBe(false);
+  expect(await inRecovery(cluster.primary.url)).toBe(false);
+  await query(cluster.primary.url, "INSERT INTO items (name) VALUES ('after-standby-restart')");
+  await cluster.waitForStreaming();
+});
+
+test('restoreCluster promotes a primary left as a standby and restarts a killed one', async () => {
+  await cluster.restartPrimaryAsStandby();
+  await restoreCluster(cluster);
+  expect(await inRecovery(cluster.primary.url)).toBe(false);
+  await cluster.killPrimary();
+  await restoreCluster(cluster);
+  expect(await inRecovery(cluster.primary.url)).toBe(false);
+  await cluster.waitForStreaming();
+  // Crashed, then back as a standby (partial-faults.test.js), then restored.
+  await cluster.killPrimary();
+  await cluster.restartPrimaryAsStandby();
+  expect(await inRecovery(cluster.primary.url)).toBe(true);
+  await restoreCluster(cluster);
+  expect(await inRecovery(cluster.primary.url)).toBe(false);
+  await cluster.waitForStreaming();
+});
+
+test('exhaustConnections with a role: its backends terminated, every slot taken, new connections fail with 53300 (the role\'s limit restored); release frees them', async () => {
+  const other = new Client({ connectionString: cluster.primary.authUrl, connectionTimeoutMillis: 5000 });
+  const otherError = new Promise((resolve) => other.on('error', resolve));
+  await other.connect();
+  const bystander = new Client({ connectionString: cluster.primary.url, connectionTimeoutMillis: 5000 }); // superuser: not the role's
+  bystander.on('error', () => {});
+  await bystander.connect();
+  let exhaustion;
+  try {
+    exhaustion = await exhaustConnections(cluster.primary.url, { role: 'omnidb' });
+    // The role's client was terminated (admin_shutdown, by pg_terminate_backend)...
+    const bounded = new Promise((_, reject) => setTimeout(() => reject(new Error('no error event on the terminated client within 5 s')), 5000).unref());
+    expect(await Promise.race([otherError, bounded])).toMatchObject({ code: '57P01' });
+    await expect(other.query('SELECT 1')).rejects.toThrow(); // ...and cannot run a query any more
+    expect(exhaustion.terminated).toBe(1);
+    expect((await bystander.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]); // other clients keep theirs
+    const { rows: [{ max }] } = await bystander.query('SHOW max_connections').then((r) => ({ rows: [{ max: Number(r.rows[0].max_connections) }] }));
+    expect(exhaustion.held).toBe(max - 1); // every slot: the bystander holds the last one
+    const { rows: [{ limit }] } = await bystander.query("SELECT rolconnlimit AS limit FROM pg_roles WHERE rolname = 'omnidb'");
+    expect(limit).toBe(-1); // restored: what refuses the role now is max_connections
+    await expect(query(cluster.primary.authUrl, 'SELECT 1')).rejects.toMatchObject({ code: '53300' });
+    await expect(query(cluster.primary.url, 'SELECT 1')).rejects.toMatchObject({ code: '53300' }); // superusers too
+    expect(await inRecovery(cluster.replica.url)).toBe(true); // the replica is another server
+  } finally {
+    await other.end().catch(() => {});
+    await bystander.end().catch(() => {});
+    if (exhaustion) await exhaustion.release();
+  }
+  await exhaustion.release(); // idempotent
+  const { rows } = await query(cluster.primary.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'omnidb-exhaust'");
+  expect(rows).toEqual([{ n: 0 }]);
+  expect((await query(cluster.primary.authUrl, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  await cluster.waitForStreaming(); // the walsender kept its own slot
+});
+
+test('exhaustConnections without a role terminates nobody; restoreCluster releases what a test left held', async () => {
+  const exhaustion = await exhaustConnections(cluster.primary.url);
+  expect(exhaustion.terminated).toBe(0);
+  await expect(query(cluster.primary.url, 'SELECT 1')).rejects.toMatchObject({ code: '53300' });
+  await restoreCluster(cluster);
+  expect((await query(cluster.primary.url, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+});
