@@ -14,6 +14,7 @@
 //
 //   node bench/overhead.js [--rounds 15] [--calls 200000] [--json]
 const { Orchestrator } = require('..');
+const { CircuitBreaker } = require('..');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +41,7 @@ async function main() {
   await db.connect();
   const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 30000, breaker: new ConsecutiveBreaker(5) });
   const opossum = new Opossum(async (thunk) => thunk(), { resetTimeout: 30000 });
-  const standalone = new (require('..').CircuitBreaker)({ threshold: 5 }); // omnidb's, on its own
+  const standalone = new CircuitBreaker({ threshold: 5 }); // omnidb's, on its own
 
   const variants = {
     'bare await fn(client)': () => query(client),
