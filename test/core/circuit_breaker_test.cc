@@ -442,7 +442,8 @@ TEST(CircuitBreaker, DisabledForceCloseLeavesTheMirroredStateAlone) {
 
 TEST(CircuitBreaker, TripFromClosedOpensWithAResetDeadline) {
   CircuitBreaker b = Closed();
-  EXPECT_TRUE(IsTransition(b.Trip(kOpenedAt, CircuitReason::kManual), kClosed, kOpen, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Trip(kOpenedAt, CircuitReason::kManual),
+                           kClosed, kOpen, CircuitReason::kManual));
   EXPECT_EQ(b.reset_deadline(), kOpenedAt + kResetTimeoutMs);
   EXPECT_EQ(b.generation(), 1u);
   EXPECT_FALSE(b.held_open());
@@ -453,7 +454,8 @@ TEST(CircuitBreaker, TripFromClosedOpensWithAResetDeadline) {
 TEST(CircuitBreaker, TrippedCircuitGoesHalfOpenOnItsResetTimer) {
   CircuitBreaker b = Closed();
   b.Trip(kOpenedAt, CircuitReason::kManual);
-  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
+                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
 }
 
 TEST(CircuitBreaker, TripOnAnOpenCircuitStartsANewGenerationAndDeadline) {
@@ -468,7 +470,8 @@ TEST(CircuitBreaker, TripOnAnOpenCircuitStartsANewGenerationAndDeadline) {
 TEST(CircuitBreaker, TripFromHalfOpenReopens) {
   CircuitBreaker b = HalfOpen();
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
-  EXPECT_TRUE(IsTransition(b.Trip(kLater, CircuitReason::kManual), kHalfOpen, kOpen, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Trip(kLater, CircuitReason::kManual),
+                           kHalfOpen, kOpen, CircuitReason::kManual));
   EXPECT_EQ(b.trials_in_flight(), 0);
   EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
 }
@@ -477,7 +480,8 @@ TEST(CircuitBreaker, TripReleasesAHealthHold) {
   CircuitBreaker b = HeldOpenByHealth();
   EXPECT_TRUE(IsNoTransition(b.Trip(kLater, CircuitReason::kManual), kOpen));
   EXPECT_FALSE(b.held_open());
-  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
+                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
 }
 
 TEST(CircuitBreaker, DisabledIgnoresTrip) {
@@ -488,7 +492,8 @@ TEST(CircuitBreaker, DisabledIgnoresTrip) {
 TEST(CircuitBreaker, ResetFromOpenClosesAndVoidsTheResetTimer) {
   CircuitBreaker b = OpenedByFailures();
   const uint32_t generation = b.generation();
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kOpen, kClosed, CircuitReason::kManual));
   EXPECT_EQ(b.failures(), 0);
   EXPECT_EQ(b.reset_deadline(), -1);
   EXPECT_TRUE(IsNoTransition(b.OnResetTimer(generation), kClosed));
@@ -498,13 +503,15 @@ TEST(CircuitBreaker, ResetFromOpenClosesAndVoidsTheResetTimer) {
 TEST(CircuitBreaker, ResetFromHalfOpenClosesAndDropsTrials) {
   CircuitBreaker b = HalfOpen();
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kHalfOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kHalfOpen, kClosed, CircuitReason::kManual));
   EXPECT_EQ(b.trials_in_flight(), 0);
 }
 
 TEST(CircuitBreaker, ResetFromHeldOpenClosesAndReleasesTheHold) {
   CircuitBreaker b = HeldOpenByHealth();
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kOpen, kClosed, CircuitReason::kManual));
   EXPECT_FALSE(b.held_open());
 }
 
