@@ -15,7 +15,8 @@ omnidb::CircuitConfig ReadConfig(const Napi::Value& value) {
   return config;
 }
 
-// The reset deadline is JS's business (see the header): the core's `now` is unused.
+// No clock here (see the header): every opening happens at time 0, so the core's
+// reset deadline is just resetTimeout, the delay JS arms its timer with.
 constexpr int64_t kNoClock = 0;
 
 }  // namespace
