@@ -6,7 +6,7 @@
 const path = require('path');
 const { execFileSync } = require('child_process');
 const {
-  CircuitBreaker, Orchestrator, OmniDbError, ConfigError,
+  CircuitBreaker, Orchestrator, OmniDbError, ConfigError, ManualClock,
 } = require('..');
 const { deferred, settle } = require('./helpers');
 
@@ -467,6 +467,36 @@ describe('reset() and open()', () => {
     jest.advanceTimersByTime(1000);
     circuit.open();
     expect(circuit.state).toBe('open');
+  });
+});
+
+describe('the same state machine as the Orchestrator\'s circuits', () => {
+  test('one script of outcomes and resets leaves both in the same state at every step', async () => {
+    // ManualClock.advance() lets promises settle through setImmediate: leave it real.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'] });
+    const settings = { threshold: 3, resetTimeout: '1s', halfOpenSuccesses: 2 };
+    const clock = new ManualClock();
+    const db = new Orchestrator({ connections: { pg: {} }, circuitBreaker: settings, clock });
+    const circuit = new CircuitBreaker(settings);
+    const script = ['F', 'S', 'F', 'F', 'F', 'F', 'wait', 'S', 'F', 'wait', 'S', 'S', 'F', 'F', 'S', 'F'];
+    const seen = [];
+    for (const step of script) {
+      if (step === 'F') {
+        db.recordFailure('pg');
+        circuit.failure();
+      } else if (step === 'S') {
+        db.recordSuccess('pg');
+        circuit.success();
+      } else {
+        await clock.advance('1s');
+        jest.advanceTimersByTime(1000);
+      }
+      const { circuit: state, failures } = db.getStats().pg;
+      expect({ step, state: circuit.state, failures: circuit.failures }).toEqual({ step, state, failures });
+      seen.push(state);
+    }
+    expect(new Set(seen)).toEqual(new Set(['closed', 'open', 'half-open']));
+    await db.disconnect();
   });
 });
 
