@@ -1,8 +1,9 @@
 'use strict';
 // What does execute() cost on the happy path, with each option the README
 // recommends? Runs the same tiny async call bare, at the floor, through OmniDB with
-// every option variant, through cockatiel and through opossum, interleaved in one
-// process over several rounds, and prints per-call medians and ratios.
+// every option variant, through the standalone CircuitBreaker, through cockatiel and
+// through opossum, interleaved in one process over several rounds, and prints
+// per-call medians and ratios.
 //
 // The floor is what any wrapper that must see a rejection pays: the bare awaited
 // call plus one `p.then(undefined, h)`. The deadline floor is what any wrapper that
@@ -13,6 +14,7 @@
 //
 //   node bench/overhead.js [--rounds 15] [--calls 200000] [--json]
 const { Orchestrator } = require('..');
+const { CircuitBreaker } = require('..');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,6 +41,7 @@ async function main() {
   await db.connect();
   const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 30000, breaker: new ConsecutiveBreaker(5) });
   const opossum = new Opossum(async (thunk) => thunk(), { resetTimeout: 30000 });
+  const standalone = new CircuitBreaker({ threshold: 5 }); // omnidb's, on its own
 
   const variants = {
     'bare await fn(client)': () => query(client),
@@ -58,6 +61,7 @@ async function main() {
     "execute(name, fn, { idempotent: true, timeout: '5s' })": () => db.execute('primary', query, { idempotent: true, timeout: '5s' }),
     'cockatiel 4 execute()': () => cockatiel.execute(() => query(client)),
     'opossum 10 fire()': () => opossum.fire(() => query(client)),
+    'CircuitBreaker execute(fn)': () => standalone.execute(() => query(client)),
   };
   const names = Object.keys(variants);
   const samples = Object.fromEntries(names.map((n) => [n, []]));

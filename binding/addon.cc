@@ -1,5 +1,6 @@
 // Module entry: the NativeOrchestrator class, the two validators JS calls once at
-// construction, and the NativeProbe class (with which kinds this build supports).
+// construction, the NativeProbe class (with which kinds this build supports), and
+// the NativeCircuitBreaker class behind the standalone CircuitBreaker.
 // No per-process state: the addon loads in any number of workers.
 #include <napi.h>
 
@@ -8,6 +9,7 @@
 
 #include "../src/duration.h"
 #include "../src/failover_router.h"
+#include "native_circuit_breaker.h"
 #include "native_orchestrator.h"
 #include "native_probe.h"
 
@@ -49,6 +51,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("validateFailover", Napi::Function::New(env, ValidateFailover, "validateFailover"));
   exports.Set("NativeProbe", omnidb_binding::NativeProbe::Define(env));
   exports.Set("probeSupport", omnidb_binding::NativeProbe::Support(env));
+  exports.Set("NativeCircuitBreaker", omnidb_binding::NativeCircuitBreaker::Define(env));
   return exports;
 }
 

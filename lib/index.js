@@ -2,6 +2,8 @@
 /** omnidb: health checks, circuit breaking and failover for the database clients you already have. */
 const { Orchestrator } = require('./orchestrator');
 const { ManualClock } = require('./clock');
+const { CircuitBreaker } = require('./circuit-breaker');
+const { Registry } = require('./registry');
 const { parseDuration: parse } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const errors = require('./errors');
@@ -18,6 +20,8 @@ function parseDuration(value) {
 
 module.exports = {
   Orchestrator,
+  CircuitBreaker,
+  Registry,
   ManualClock,
   parseDuration,
   defaultIsFailure,

@@ -144,6 +144,21 @@ function integer(object, key, where, fallback, min) {
   return value;
 }
 
+/**
+ * The built-in breaker's numbers from a snapshot of its settings, defaults filled
+ * in: one set of rules for the Orchestrator's `circuitBreaker` and the standalone
+ * CircuitBreaker. `where` prefixes the option in messages ('circuitBreaker').
+ */
+function circuitSettings(cb, where) {
+  const halfOpenSuccesses = integer(cb, 'halfOpenSuccesses', where, 2, 1);
+  return {
+    threshold: integer(cb, 'threshold', where, 5, 1),
+    resetTimeout: duration(cb, 'resetTimeout', where, 30000),
+    halfOpenSuccesses,
+    halfOpenMaxCalls: integer(cb, 'halfOpenMaxCalls', where, halfOpenSuccesses, 1),
+  };
+}
+
 function section(config, key) {
   const value = config[key];
   if (value === undefined) return {};
@@ -265,7 +280,6 @@ function normalizeConfig(given) {
   } else if (config.circuitBreaker !== true) { // true: the built-in breaker with its defaults
     cb = section(config, 'circuitBreaker');
   }
-  const halfOpenSuccesses = integer(cb, 'halfOpenSuccesses', 'circuitBreaker', 2, 1);
   const external = normalizeExternal(cb.use);
   if (cb.isFailure !== undefined && typeof cb.isFailure !== 'function') {
     throw new ConfigError(`Invalid circuitBreaker.isFailure: expected a function (error) => boolean but received ${describe(cb.isFailure)}`);
@@ -273,10 +287,7 @@ function normalizeConfig(given) {
   const circuit = {
     // An external breaker decides on its own; the core only mirrors its state.
     enabled: breakerEnabled && external === null,
-    threshold: integer(cb, 'threshold', 'circuitBreaker', 5, 1),
-    resetTimeout: duration(cb, 'resetTimeout', 'circuitBreaker', 30000),
-    halfOpenSuccesses,
-    halfOpenMaxCalls: integer(cb, 'halfOpenMaxCalls', 'circuitBreaker', halfOpenSuccesses, 1),
+    ...circuitSettings(cb, 'circuitBreaker'),
   };
 
   const clock = config.clock;
@@ -386,4 +397,8 @@ function readExecuteOptions(options) {
   return out;
 }
 
-module.exports = { normalizeConfig, parseDuration, describe, closest, readExecuteOptions };
+module.exports = {
+  normalizeConfig, parseDuration, describe, closest, readExecuteOptions,
+  // for the standalone CircuitBreaker's config
+  circuitSettings, isPlainObject, snapshot, checkKeys,
+};

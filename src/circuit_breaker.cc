@@ -110,4 +110,18 @@ CircuitTransition CircuitBreaker::SetExternal(CircuitState state) {
   return t;
 }
 
+CircuitTransition CircuitBreaker::Trip(int64_t now, CircuitReason reason) {
+  if (!config_.enabled) return {state_, state_, CircuitReason::kNone};
+  CircuitTransition t;
+  Open(now, reason, &t);
+  held_ = false;  // MoveTo keeps a hold when already open; a manual opening times out
+  return t.changed() ? t : CircuitTransition{state_, state_, CircuitReason::kNone};
+}
+
+CircuitTransition CircuitBreaker::Reset(CircuitReason reason) {
+  // MoveTo also when closed: that is what clears a closed circuit's failure count.
+  const CircuitTransition t = MoveTo(CircuitState::kClosed, reason);
+  return t.changed() ? t : CircuitTransition{state_, state_, CircuitReason::kNone};
+}
+
 }  // namespace omnidb

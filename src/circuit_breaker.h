@@ -22,6 +22,7 @@ enum class CircuitReason : int32_t {
   kHalfOpenSuccess = 5,    // half-open -> closed
   kHealthRecovered = 6,    // any -> closed
   kExternal = 7,           // state reported by an external breaker
+  kManual = 8,             // open() or reset() called by hand (standalone CircuitBreaker)
 };
 
 struct CircuitConfig {
@@ -77,6 +78,12 @@ class CircuitBreaker {
   CircuitTransition ForceClose(CircuitReason reason);
   // An external breaker reported its state; mirror it for routing.
   CircuitTransition SetExternal(CircuitState state);
+  // Opened by hand: open now with a fresh reset deadline, from any state (again
+  // when already open: a new generation, so an older reset timer is void). Unlike
+  // ForceOpen, the circuit goes half-open after reset_timeout_ms as usual.
+  CircuitTransition Trip(int64_t now, CircuitReason reason);
+  // Closed by hand, from any state: failures cleared, trials and reset timer void.
+  CircuitTransition Reset(CircuitReason reason);
 
  private:
   CircuitTransition MoveTo(CircuitState to, CircuitReason reason);

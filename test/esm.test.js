@@ -17,7 +17,7 @@ describe('ESM entry', () => {
 
   test('every public name is a named export', () => {
     expect(out.exported).toEqual({
-      Orchestrator: 'function', ManualClock: 'function', parseDuration: 'function', defaultIsFailure: 'function',
+      Orchestrator: 'function', CircuitBreaker: 'function', Registry: 'function', ManualClock: 'function', parseDuration: 'function', defaultIsFailure: 'function',
       OmniDbError: 'function', ConfigError: 'function', CircuitOpenError: 'function', TimeoutError: 'function',
       UnknownConnectionError: 'function',
     });

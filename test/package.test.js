@@ -8,7 +8,7 @@ describe("require('..')", () => {
 
   test('exposes the public API', () => {
     expect(Object.keys(omnidb)).toEqual(expect.arrayContaining([
-      'CircuitOpenError', 'ConfigError', 'ManualClock', 'OmniDbError', 'Orchestrator',
+      'CircuitBreaker', 'CircuitOpenError', 'ConfigError', 'ManualClock', 'Registry', 'OmniDbError', 'Orchestrator',
       'TimeoutError', 'UnknownConnectionError', 'defaultIsFailure', 'isConnectionError', 'parseDuration', 'probes',
     ]));
     for (const [key, value] of Object.entries(omnidb)) {

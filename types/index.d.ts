@@ -145,6 +145,93 @@ export interface CircuitBreakerConfig {
   use?: ExternalCircuitBreaker | ((name: string) => ExternalCircuitBreaker);
 }
 
+/**
+ * The settings of a standalone {@link CircuitBreaker}: the built-in breaker's
+ * numbers. (`use` and `isFailure` are options of the Orchestrator only; passed
+ * here they are rejected as unknown.)
+ */
+export type CircuitBreakerSettings = Pick<
+  CircuitBreakerConfig,
+  'threshold' | 'resetTimeout' | 'halfOpenSuccesses' | 'halfOpenMaxCalls'
+>;
+
+/**
+ * A circuit breaker on its own, without an Orchestrator: the same state machine
+ * as the Orchestrator's circuits. `closed` → `open` after `threshold` consecutive
+ * failures; `open` → `half-open` after `resetTimeout`, on a timer (the global
+ * `setTimeout`, so Jest's and Vitest's fake timers drive it; it never keeps the
+ * process alive); `half-open` → `closed` after `halfOpenSuccesses` consecutive
+ * successes, and back to `open` on any failure. It emits no events.
+ *
+ * @example
+ * const circuit = new CircuitBreaker({ threshold: 3, resetTimeout: '10s' });
+ * try {
+ *   return await circuit.execute(() => pool.query('SELECT * FROM users'));
+ * } catch (err) {
+ *   if (err.message === 'Circuit breaker is OPEN') return cached;
+ *   throw err;
+ * }
+ */
+export declare class CircuitBreaker {
+  /** Throws a {@link ConfigError} naming a bad or unknown option. */
+  constructor(config?: CircuitBreakerSettings);
+  /** The current state. */
+  readonly state: CircuitState;
+  /** Consecutive failures since the last success or close. */
+  readonly failures: number;
+  /**
+   * Runs `fn` unless the circuit is open, records the outcome, and settles with
+   * `fn`'s own result or error, unchanged. Refused (open, or half-open with every
+   * one of `halfOpenMaxCalls` trial slots taken): rejects without calling `fn` with
+   * an {@link OmniDbError} whose message is exactly `'Circuit breaker is OPEN'`
+   * (`code: 'OMNIDB_CIRCUIT_OPEN'`).
+   */
+  execute<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>>;
+  /** Whether `execute()` would run a call now: closed, or half-open with a trial slot free. */
+  canExecute(): boolean;
+  /** Records a success of a call made without `execute()`. */
+  success(): void;
+  /** Records a failure of a call made without `execute()`; returns whether the circuit is open now. */
+  failure(): boolean;
+  /** Closes the circuit whatever its state and clears the failure count. */
+  reset(): void;
+  /** Opens the circuit now (an open one starts its reset timer over); half-open after `resetTimeout`. */
+  open(): void;
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+/**
+ * Named clients in a `Map`, for code that keeps its own clients by name (the
+ * Orchestrator keeps its connections itself). `C` types the clients; the default
+ * takes any.
+ */
+export declare class Registry<C = unknown> {
+  /**
+   * Stores `client` under `name`, replacing any client already registered there.
+   * Throws an {@link OmniDbError} (`code: 'OMNIDB_INVALID_ARGUMENT'`) when `name` is
+   * not a non-empty string (`Name must be a non-empty string`) or `client` is `null`
+   * or `undefined` (`Client must not be null or undefined`).
+   */
+  register(name: string, client: C): this;
+  /** The client registered under `name`, or `undefined`. */
+  get<T extends C = C>(name: string): T | undefined;
+  /** Whether a client is registered under `name`. */
+  has(name: string): boolean;
+  /** The registered names, in registration order. */
+  list(): string[];
+  /** How many clients are registered. */
+  readonly size: number;
+  /** Removes `name`; `true` when it was registered. */
+  delete(name: string): boolean;
+  /** Removes every client. */
+  clear(): void;
+  /** `[name, client]` pairs, in registration order. */
+  entries(): IterableIterator<[string, C]>;
+  [Symbol.iterator](): IterableIterator<[string, C]>;
+}
+
 // ---------------------------------------------------------------------------
 // Configuration
 

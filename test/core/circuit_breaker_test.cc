@@ -43,6 +43,7 @@ const char* Name(CircuitReason r) {
     case CircuitReason::kHalfOpenSuccess: return "HalfOpenSuccess";
     case CircuitReason::kHealthRecovered: return "HealthRecovered";
     case CircuitReason::kExternal: return "External";
+    case CircuitReason::kManual: return "Manual";
   }
   return "?";
 }
@@ -436,6 +437,93 @@ TEST(CircuitBreaker, DisabledForceCloseLeavesTheMirroredStateAlone) {
   EXPECT_FALSE(t.changed());
   EXPECT_EQ(b.state(), CircuitState::kOpen);
 }
+
+// ---- by hand (standalone CircuitBreaker: open(), reset()) -------------------------
+
+TEST(CircuitBreaker, TripFromClosedOpensWithAResetDeadline) {
+  CircuitBreaker b = Closed();
+  EXPECT_TRUE(IsTransition(b.Trip(kOpenedAt, CircuitReason::kManual),
+                           kClosed, kOpen, CircuitReason::kManual));
+  EXPECT_EQ(b.reset_deadline(), kOpenedAt + kResetTimeoutMs);
+  EXPECT_EQ(b.generation(), 1u);
+  EXPECT_FALSE(b.held_open());
+  EXPECT_EQ(b.failures(), 0);  // opening by hand records no failure
+  EXPECT_EQ(b.TryAcquire(), Admission::kRejected);
+}
+
+TEST(CircuitBreaker, TrippedCircuitGoesHalfOpenOnItsResetTimer) {
+  CircuitBreaker b = Closed();
+  b.Trip(kOpenedAt, CircuitReason::kManual);
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
+                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+}
+
+TEST(CircuitBreaker, TripOnAnOpenCircuitStartsANewGenerationAndDeadline) {
+  CircuitBreaker b = OpenedByFailures();
+  const uint32_t before = b.generation();
+  EXPECT_TRUE(IsNoTransition(b.Trip(kLater, CircuitReason::kManual), kOpen));
+  EXPECT_EQ(b.generation(), before + 1);
+  EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
+  EXPECT_TRUE(IsNoTransition(b.OnResetTimer(before), kOpen));  // the older timer is void
+}
+
+TEST(CircuitBreaker, TripFromHalfOpenReopens) {
+  CircuitBreaker b = HalfOpen();
+  ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
+  EXPECT_TRUE(IsTransition(b.Trip(kLater, CircuitReason::kManual),
+                           kHalfOpen, kOpen, CircuitReason::kManual));
+  EXPECT_EQ(b.trials_in_flight(), 0);
+  EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
+}
+
+TEST(CircuitBreaker, TripReleasesAHealthHold) {
+  CircuitBreaker b = HeldOpenByHealth();
+  EXPECT_TRUE(IsNoTransition(b.Trip(kLater, CircuitReason::kManual), kOpen));
+  EXPECT_FALSE(b.held_open());
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
+                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+}
+
+TEST(CircuitBreaker, DisabledIgnoresTrip) {
+  CircuitBreaker b(DisabledConfig());
+  EXPECT_TRUE(IsNoTransition(b.Trip(kOpenedAt, CircuitReason::kManual), kClosed));
+}
+
+TEST(CircuitBreaker, ResetFromOpenClosesAndVoidsTheResetTimer) {
+  CircuitBreaker b = OpenedByFailures();
+  const uint32_t generation = b.generation();
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_EQ(b.failures(), 0);
+  EXPECT_EQ(b.reset_deadline(), -1);
+  EXPECT_TRUE(IsNoTransition(b.OnResetTimer(generation), kClosed));
+  EXPECT_EQ(b.TryAcquire(), Admission::kAdmitted);
+}
+
+TEST(CircuitBreaker, ResetFromHalfOpenClosesAndDropsTrials) {
+  CircuitBreaker b = HalfOpen();
+  ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kHalfOpen, kClosed, CircuitReason::kManual));
+  EXPECT_EQ(b.trials_in_flight(), 0);
+}
+
+TEST(CircuitBreaker, ResetFromHeldOpenClosesAndReleasesTheHold) {
+  CircuitBreaker b = HeldOpenByHealth();
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
+                           kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_FALSE(b.held_open());
+}
+
+TEST(CircuitBreaker, ResetOnAClosedCircuitClearsItsFailures) {
+  CircuitBreaker b = Closed();
+  Fail(b, kThreshold - 1, kOpenedAt);
+  EXPECT_TRUE(IsNoTransition(b.Reset(CircuitReason::kManual), kClosed));
+  EXPECT_EQ(b.failures(), 0);
+  Fail(b, kThreshold - 1, kLater);  // counting starts over
+  EXPECT_EQ(b.state(), kClosed);
+}
+
 
 }  // namespace
 }  // namespace omnidb

@@ -84,6 +84,7 @@ const char* ReasonName(int32_t r) {
     case CircuitReason::kHalfOpenSuccess: return "HalfOpenSuccess";
     case CircuitReason::kHealthRecovered: return "HealthRecovered";
     case CircuitReason::kExternal: return "External";
+    case CircuitReason::kManual: return "Manual";
   }
   return "?";
 }

@@ -418,6 +418,8 @@ expectType<boolean>(defaultIsFailure(new Error('x')));
 // Every documented export is there, and nothing else is a value.
 expectType<
   | 'Orchestrator'
+  | 'CircuitBreaker'
+  | 'Registry'
   | 'ManualClock'
   | 'OmniDbError'
   | 'CircuitOpenError'
