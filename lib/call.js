@@ -221,9 +221,11 @@ class Calls {
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
+  #counting; // the built-in breaker is on: failures are recorded in the core
   #disconnected = false;
 
-  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime }) {
+  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime, counting }) {
+    this.#counting = counting;
     this.#names = names;
     this.#ids = ids;
     this.#clients = clients;
@@ -748,6 +750,8 @@ class Calls {
   }
 
   #failed(target, trial, err) {
+    // No built-in breaker: nothing counts failures (an external breaker counts its own).
+    if (!this.#counting) return;
     let counts = true;
     try {
       counts = this.#isFailure(err) !== false;

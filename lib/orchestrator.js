@@ -31,6 +31,7 @@ class Orchestrator extends EventEmitter {
   #stats;
   #probes; // the native probes among the checks: their kept connections close at disconnect()
   #external = null; // per connection: ExternalBreaker adapter, or null when built-in
+  #builtIn; // the built-in breaker is on (circuitBreaker: true or an object without `use`)
   #externalReason;
   #clock;
   #closeTimeout;
@@ -52,6 +53,7 @@ class Orchestrator extends EventEmitter {
     this.#clients = opts.clients;
     this.#clock = opts.clock;
     this.#closeTimeout = opts.closeTimeout;
+    this.#builtIn = opts.native.circuit.enabled;
     this.#probes = opts.checks.filter((check) => check !== null && check[PROBE] !== undefined);
     this.#externalReason = names.map(() => null);
     const state = new Int32Array(names.length * Slot.COUNT);
@@ -72,6 +74,7 @@ class Orchestrator extends EventEmitter {
       setTimer: clock !== null ? (fn, ms) => clock._setTimeout(fn, ms) : (fn, ms) => setTimeout(fn, ms).unref(),
       clearTimer: clock !== null ? (t) => clock._clearTimeout(t) : (t) => clearTimeout(t),
       exactTime: clock !== null,
+      counting: opts.native.circuit.enabled,
     });
     this.#checks = new HealthChecks({
       names,
@@ -120,16 +123,23 @@ class Orchestrator extends EventEmitter {
     return this.#clients[target];
   }
 
-  /** Records a successful call made outside execute() on `name` (after failover). */
+  /**
+   * Records a successful call made outside execute() on `name` (after failover).
+   * Does nothing without the built-in breaker (none configured, or an external one).
+   */
   recordSuccess(name) {
+    if (!this.#builtIn) return;
     const target = this.#resolveForRecord(name);
-    if (this.#external === null) this.#native.recordSuccess(target, 0);
+    this.#native.recordSuccess(target, 0);
   }
 
-  /** Records a failed call made outside execute(); `error`, when given, goes through the classifier. */
+  /**
+   * Records a failed call made outside execute(); `error`, when given, goes through
+   * the classifier. Does nothing without the built-in breaker.
+   */
   recordFailure(name, error) {
+    if (!this.#builtIn) return;
     const target = this.#resolveForRecord(name);
-    if (this.#external !== null) return;
     if (arguments.length > 1) {
       this.#calls.failed(target, 0, error);
     } else {
@@ -215,8 +225,11 @@ class Orchestrator extends EventEmitter {
     if (wasConnected) for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });
   }
 
-  /** True between a settled connect() and disconnect(). */
-  isConnected() {
+  /**
+   * True between a settled connect() and disconnect(). A read-only property: assigning
+   * to it throws a TypeError in strict mode and changes nothing otherwise.
+   */
+  get isConnected() {
     return this.#connected;
   }
 
@@ -255,8 +268,8 @@ class Orchestrator extends EventEmitter {
     return this.#ids.has(name);
   }
 
-  /** The number of connections. */
-  size() {
+  /** The number of connections. A read-only property, like isConnected. */
+  get size() {
     return this.#names.length;
   }
 

@@ -13,12 +13,12 @@ describe('connect()', () => {
     const clock = new ManualClock(1234);
     const db = make({ connections: { pg: {}, redis: {} }, clock });
     const events = record(db, ['connected']);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     const first = db.connect();
     const second = db.connect();
     await Promise.all([first, second]);
     await db.connect();
-    expect(db.isConnected()).toBe(true);
+    expect(db.isConnected).toBe(true);
     expect(events).toEqual([
       ['connected', { name: 'pg', timestamp: 1234 }],
       ['connected', { name: 'redis', timestamp: 1234 }],
@@ -48,7 +48,7 @@ describe('connect()', () => {
     await flush();
     await flush();
     expect(done).toBe(false);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     gate.resolve(false);
     await connecting;
     expect(done).toBe(true);
@@ -132,7 +132,7 @@ describe('connect()', () => {
     await db.disconnect();
     await connecting;
     expect(signal.aborted).toBe(true);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     expect(events).toHaveLength(0);
   });
 });
@@ -153,7 +153,7 @@ describe('disconnect()', () => {
       ['disconnected', { name: 'pg', timestamp: 500 }],
       ['disconnected', { name: 'redis', timestamp: 500 }],
     ]);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
   });
 
   test('works without connect(): closes the clients, emits no disconnected (nothing was connected)', async () => {
@@ -500,7 +500,7 @@ describe('disconnect() from inside an event listener', () => {
     expect(seen.signal.aborted).toBe(true);
     expect(seen.signal.reason.code).toBe('OMNIDB_DISCONNECTED');
     expect(await within(disconnecting, 2000)).toBe('settled');
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
   });
 
   test('circuit:open from a failed call: the check in flight is aborted; connect() and disconnect() settle', async () => {
@@ -666,10 +666,10 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
 });
 
 describe('registry', () => {
-  test('list(), has(), size()', () => {
+  test('list(), has(), and the size property', () => {
     const db = make({ connections: { primary: {}, replica: {}, cache: {} } });
     expect(db.list()).toEqual(['primary', 'replica', 'cache']);
-    expect(db.size()).toBe(3);
+    expect(db.size).toBe(3);
     expect(db.has('replica')).toBe(true);
     expect(db.has('nope')).toBe(false);
     expect(db.has('toString')).toBe(false);
@@ -679,15 +679,42 @@ describe('registry', () => {
     const db = make({ connections: { a: {} } });
     db.list().push('b');
     expect(db.list()).toEqual(['a']);
-    expect(db.size()).toBe(1);
+    expect(db.size).toBe(1);
   });
 
-  test('isConnected() follows connect() and disconnect()', async () => {
+  test('the isConnected property follows connect() and disconnect()', async () => {
     const db = make({ connections: { a: {} } });
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     await db.connect();
-    expect(db.isConnected()).toBe(true);
+    expect(db.isConnected).toBe(true);
     await db.disconnect();
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
+  });
+
+  test('size and isConnected are read-only properties, as omni-db documents them', async () => {
+    const db = make({ connections: { a: {}, b: {} } });
+    expect(typeof db.size).toBe('number');
+    expect(typeof db.isConnected).toBe('boolean');
+    expect(`Managing ${db.size} connections`).toBe('Managing 2 connections');
+    // Getters without setters: assignment throws in strict mode (this file is) and changes nothing.
+    expect(() => { db.size = 5; }).toThrow(TypeError);
+    expect(() => { db.isConnected = true; }).toThrow(TypeError);
+    expect(db.size).toBe(2);
+    expect(db.isConnected).toBe(false);
+    // Not own data properties: they live on the prototype, not enumerable on the instance.
+    expect(Object.keys(db)).not.toContain('size');
+    const desc = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(db), 'size');
+    expect(typeof desc.get).toBe('function');
+    expect(desc.set).toBeUndefined();
+    await db.connect();
+    expect(() => { db.isConnected = false; }).toThrow(TypeError);
+    expect(db.isConnected).toBe(true);
+  });
+
+  test('in sloppy mode assigning to size or isConnected is ignored', () => {
+    const db = make({ connections: { a: {} } });
+    // eslint-disable-next-line no-new-func
+    const assign = new Function('db', 'db.size = 9; db.isConnected = true; return [db.size, db.isConnected];');
+    expect(assign(db)).toEqual([1, false]);
   });
 });
