@@ -242,15 +242,24 @@ class Orchestrator extends EventEmitter {
   shutdownOnSignal(options = {}) {
     const { signals, exitCode, exitProcess } = signalOptions(options);
     if (this.#shutdown !== null) this.#shutdown();
+    // While a signal's shutdown runs, the handlers stay: a second Ctrl-C or SIGTERM
+    // then joins it instead of killing the process half-way (the default action of
+    // a signal nobody handles). They go when it is done, before the exit.
+    let signalled = false;
+    const release = () => {
+      remove();
+      if (this.#shutdown === cleanup) this.#shutdown = null;
+    };
     const remove = onSignals(signals, (signal) => {
+      signalled = true;
       this.#emitSafe('shutdown', { signal, timestamp: this.#now() });
       return this.disconnect().then(() => {
+        release();
         if (exitProcess) process.exit(exitCode);
       });
     });
     const cleanup = () => {
-      remove();
-      if (this.#shutdown === cleanup) this.#shutdown = null;
+      if (!signalled) release();
     };
     this.#shutdown = cleanup;
     return cleanup;

@@ -89,6 +89,7 @@ describe('re-entrant listeners', () => {
     let calls = 0;
     const db = make({
       connections: { pg: {} },
+      circuitBreaker: {},
       healthCheck: { interval: '5ms', checks: { pg: () => { calls += 1; return calls < 2; } } },
     });
     const disconnected = next(db, 'disconnected');

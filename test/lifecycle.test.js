@@ -587,6 +587,100 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     expect(events.of('disconnected')).toHaveLength(1);
   });
 
+  test('registers its handler with process.on, one per signal', () => {
+    const db = make({ connections: { pg: {} } });
+    const on = jest.spyOn(process, 'on');
+    try {
+      register(db, { signals: ['SIGTERM', 'SIGUSR2'] });
+      const calls = on.mock.calls.filter(([event]) => event === 'SIGTERM' || event === 'SIGUSR2');
+      expect(calls.map(([event]) => event)).toEqual(['SIGTERM', 'SIGUSR2']);
+      expect(typeof calls[0][1]).toBe('function');
+      expect(calls[1][1]).toBe(calls[0][1]);
+      expect(process.listeners('SIGTERM')).toContain(calls[0][1]);
+    } finally {
+      on.mockRestore();
+    }
+  });
+
+  test('the handler returns the promise of the shutdown: it settles once the clients are closed', async () => {
+    const gate = deferred();
+    let closed = false;
+    const db = make({ connections: { pg: { end: () => gate.promise.then(() => { closed = true; }) } } });
+    await db.connect();
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const result = handler('SIGTERM');
+    expect(result).toBeInstanceOf(Promise);
+    let settled = false;
+    result.then(() => { settled = true; });
+    await flush();
+    expect(settled).toBe(false); // the client's end() has not finished
+    gate.resolve();
+    await expect(result).resolves.toBeUndefined();
+    expect(closed).toBe(true);
+    expect(db.isConnected).toBe(false);
+  });
+
+  test('concurrent signals share one shutdown: the same promise, one disconnect, and the handlers stay until it is done', async () => {
+    const gate = deferred();
+    const end = jest.fn(() => gate.promise);
+    const db = make({ connections: { pg: { end } } });
+    await db.connect();
+    const term = process.listenerCount('SIGTERM');
+    const int = process.listenerCount('SIGINT');
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const events = record(db, ['shutdown', 'disconnected']);
+    const first = handler('SIGTERM');
+    // Still handled while the shutdown runs: a second signal must not kill the process half-way.
+    expect(process.listenerCount('SIGTERM')).toBe(term + 1);
+    const second = handler('SIGINT');
+    expect(second).toBe(first);
+    gate.resolve();
+    await first;
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(events.of('shutdown')).toHaveLength(1);
+    expect(events.of('disconnected')).toHaveLength(1);
+    // Done: the handlers are gone.
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+    expect(process.listenerCount('SIGINT')).toBe(int);
+  });
+
+  test('disconnect() removes the handlers of every configured signal', async () => {
+    const db = make({ connections: { pg: {} } });
+    const counts = () => ['SIGTERM', 'SIGINT', 'SIGUSR2'].map((s) => process.listenerCount(s));
+    const before = counts();
+    register(db, { signals: ['SIGTERM', 'SIGINT', 'SIGUSR2'] });
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await db.disconnect();
+    expect(counts()).toEqual(before);
+  });
+
+  test('calling it again after disconnect() registers nothing that lingers', async () => {
+    const db = make({ connections: { pg: {} } });
+    const term = process.listenerCount('SIGTERM');
+    register(db);
+    register(db);
+    register(db);
+    expect(process.listenerCount('SIGTERM')).toBe(term + 1);
+    await db.disconnect();
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+  });
+
+  test('before connect(), a signal still closes the clients, without disconnected', async () => {
+    const end = jest.fn();
+    const db = make({ connections: { pg: { end } } });
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const events = record(db, ['shutdown', 'disconnected']);
+    await handler('SIGTERM');
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(events.names()).toEqual(['shutdown']);
+  });
+
   test('only the configured signals are handled', async () => {
     const db = make({ connections: { pg: {} } });
     await db.connect();
@@ -662,6 +756,29 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     const term = process.listenerCount('SIGTERM');
     expect(() => db.shutdownOnSignal({ exitProcess: false, ...options })).toThrow(OmniDbError);
     expect(process.listenerCount('SIGTERM')).toBe(term);
+  });
+});
+
+describe('shutdownOnSignal() with exitProcess (process.exit mocked)', () => {
+  test('exits with exitCode once the shutdown is done, and the handler resolves after it', async () => {
+    const order = [];
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => { order.push(`exit ${code}`); });
+    try {
+      const db = make({ connections: { pg: { end: async () => { order.push('end'); } } } });
+      await db.connect();
+      const before = process.listeners('SIGTERM');
+      const cleanup = db.shutdownOnSignal({ exitCode: 3 });
+      const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+      try {
+        await handler('SIGTERM');
+        expect(order).toEqual(['end', 'exit 3']);
+        expect(exit).toHaveBeenCalledTimes(1);
+      } finally {
+        cleanup();
+      }
+    } finally {
+      exit.mockRestore();
+    }
   });
 });
 
