@@ -221,11 +221,10 @@ class Calls {
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
-  #counting; // the built-in breaker is on: failures are recorded in the core
+  #counting = true; // the built-in breaker is on: failures are recorded in the core
   #disconnected = false;
 
-  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime, counting }) {
-    this.#counting = counting;
+  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime }) {
     this.#names = names;
     this.#ids = ids;
     this.#clients = clients;
@@ -267,6 +266,11 @@ class Calls {
   useExternal(adapters) {
     this.#external = adapters;
     this.#offPath = true;
+  }
+
+  /** No built-in breaker (none configured, or an external one): no failure is recorded in the core. */
+  uncounted() {
+    this.#counting = false;
   }
 
   /** After disconnect(): every call rejects. */

@@ -74,8 +74,8 @@ class Orchestrator extends EventEmitter {
       setTimer: clock !== null ? (fn, ms) => clock._setTimeout(fn, ms) : (fn, ms) => setTimeout(fn, ms).unref(),
       clearTimer: clock !== null ? (t) => clock._clearTimeout(t) : (t) => clearTimeout(t),
       exactTime: clock !== null,
-      counting: opts.native.circuit.enabled,
     });
+    if (!this.#builtIn) this.#calls.uncounted();
     this.#checks = new HealthChecks({
       names,
       clients: opts.clients,
@@ -101,7 +101,8 @@ class Orchestrator extends EventEmitter {
 
   /**
    * Runs `fn(client, { signal, name })` on the connection `name` resolves to after
-   * failover, guarded by its circuit breaker, and records the outcome.
+   * failover, guarded by its circuit breaker when one is configured, and records the
+   * outcome.
    * @param {string} name
    * @param {(client: unknown, ctx: { signal: AbortSignal, name: string }) => unknown} fn
    * @param {{ timeout?: string|number, signal?: AbortSignal, idempotent?: boolean, failover?: boolean }} [options]
@@ -114,7 +115,8 @@ class Orchestrator extends EventEmitter {
   /**
    * The client that `name` resolves to after failover, for code that manages calls
    * itself (report outcomes with recordSuccess/recordFailure). Unknown name: undefined.
-   * Throws CircuitOpenError when the resolved connection's circuit is open.
+   * Throws CircuitOpenError when the resolved connection's circuit is open (never
+   * without a breaker: its circuit is 'n/a').
    */
   get(name) {
     const target = this.#calls.resolve(name);
