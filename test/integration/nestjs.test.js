@@ -186,8 +186,9 @@ describe('OmniDbModule with fake clients', () => {
       expect(orchestrator.isConnected).toBe(true);
 
       const indicator = ctx.get(OmniDbHealthIndicator);
+      const upNoBreaker = { ...up, circuit: 'n/a' }; // fakeDb() configures no circuit breaker
       expect(await indicator.isHealthy()).toEqual({
-        omnidb: { status: 'up', connections: { primary: up, cache: up } },
+        omnidb: { status: 'up', connections: { primary: upNoBreaker, cache: upNoBreaker } },
       });
       healthy.cache = false;
       await clock.advance('1s');
