@@ -243,6 +243,9 @@ class Orchestrator extends EventEmitter {
    */
   shutdownOnSignal(options = {}) {
     const { signals, exitCode, exitProcess } = signalOptions(options);
+    // After disconnect() there is nothing left to shut down, and nothing that would
+    // remove the handlers again: register none.
+    if (this.#disconnected) return () => {};
     if (this.#shutdown !== null) this.#shutdown();
     // While a signal's shutdown runs, the handlers stay: a second Ctrl-C or SIGTERM
     // then joins it instead of killing the process half-way (the default action of

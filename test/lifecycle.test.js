@@ -658,7 +658,7 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     expect(counts()).toEqual(before);
   });
 
-  test('calling it again after disconnect() registers nothing that lingers', async () => {
+  test('called three times, one handler, and disconnect() removes it', async () => {
     const db = make({ connections: { pg: {} } });
     const term = process.listenerCount('SIGTERM');
     register(db);
@@ -666,6 +666,17 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     register(db);
     expect(process.listenerCount('SIGTERM')).toBe(term + 1);
     await db.disconnect();
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+  });
+
+  test('called after disconnect(), it registers nothing (nothing would remove it)', async () => {
+    const db = make({ connections: { pg: {} } });
+    const term = process.listenerCount('SIGTERM');
+    await db.disconnect();
+    const cleanup = register(db);
+    expect(typeof cleanup).toBe('function');
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+    cleanup();
     expect(process.listenerCount('SIGTERM')).toBe(term);
   });
 

@@ -621,8 +621,10 @@ export declare class Orchestrator<
   /**
    * On the first of `signals` (default `SIGTERM`, `SIGINT`), emits `shutdown`,
    * disconnects once and, unless `exitProcess: false`, exits with `exitCode`
-   * (default `0`). Calling it again replaces the earlier registration. Returns a
-   * function that removes the handlers.
+   * (default `0`). Handlers are added with `process.on`; each returns the promise of
+   * the shutdown, which concurrent signals share. Calling it again replaces the earlier
+   * registration; `disconnect()` removes the handlers (after it, this registers none).
+   * Returns a function that removes the handlers.
    */
   shutdownOnSignal(options?: ShutdownOptions): () => void;
 
