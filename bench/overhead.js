@@ -12,6 +12,11 @@
 //
 // Options are written as a fresh literal on every call, as callers write them.
 //
+// Two orchestrators, the same connections: rows marked [breaker] run through one
+// configured with the built-in circuit breaker (`circuitBreaker: { threshold: 5 }`,
+// what cockatiel and opossum are compared with); rows marked [no breaker] through
+// one without the `circuitBreaker` key (no breaker: calls run unguarded).
+//
 //   node bench/overhead.js [--rounds 15] [--calls 200000] [--json]
 const { Orchestrator } = require('..');
 const { CircuitBreaker } = require('..');
@@ -32,13 +37,18 @@ async function main() {
   const { circuitBreaker, handleAll, ConsecutiveBreaker } = await import('cockatiel');
   const Opossum = require('opossum');
 
-  const db = new Orchestrator({
+  const config = {
     connections: { primary: client, replica: { value: 7 } },
     failover: { primary: 'replica' },
     healthCheck: { interval: '1h', checks: { primary: async () => true } },
-    circuitBreaker: { threshold: 5 },
-  });
+  };
+  const db = new Orchestrator({ ...config, circuitBreaker: { threshold: 5 } });
+  const nb = new Orchestrator(config);
   await db.connect();
+  await nb.connect();
+  if (db.getStats().primary.circuit !== 'closed' || nb.getStats().primary.circuit !== 'n/a') {
+    throw new Error('bench: the [breaker] orchestrator must have a breaker and the [no breaker] one none');
+  }
   const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 30000, breaker: new ConsecutiveBreaker(5) });
   const opossum = new Opossum(async (thunk) => thunk(), { resetTimeout: 30000 });
   const standalone = new CircuitBreaker({ threshold: 5 }); // omnidb's, on its own
@@ -54,11 +64,14 @@ async function main() {
       const p = query(client);
       return new Promise((resolve, reject) => { p.then(resolve, reject); });
     },
-    'execute(name, fn)': () => db.execute('primary', query),
-    'execute(name, fn, { idempotent: true })': () => db.execute('primary', query, { idempotent: true }),
-    'execute(name, fn, { failover: false })': () => db.execute('primary', query, { failover: false }),
-    "execute(name, fn, { timeout: '5s' })": () => db.execute('primary', query, { timeout: '5s' }),
-    "execute(name, fn, { idempotent: true, timeout: '5s' })": () => db.execute('primary', query, { idempotent: true, timeout: '5s' }),
+    'execute(name, fn) [breaker]': () => db.execute('primary', query),
+    'execute(name, fn, { idempotent: true }) [breaker]': () => db.execute('primary', query, { idempotent: true }),
+    'execute(name, fn, { failover: false }) [breaker]': () => db.execute('primary', query, { failover: false }),
+    "execute(name, fn, { timeout: '5s' }) [breaker]": () => db.execute('primary', query, { timeout: '5s' }),
+    "execute(name, fn, { idempotent: true, timeout: '5s' }) [breaker]": () => db.execute('primary', query, { idempotent: true, timeout: '5s' }),
+    'execute(name, fn) [no breaker]': () => nb.execute('primary', query),
+    'execute(name, fn, { idempotent: true }) [no breaker]': () => nb.execute('primary', query, { idempotent: true }),
+    "execute(name, fn, { timeout: '5s' }) [no breaker]": () => nb.execute('primary', query, { timeout: '5s' }),
     'cockatiel 4 execute()': () => cockatiel.execute(() => query(client)),
     'opossum 10 fire()': () => opossum.fire(() => query(client)),
     'CircuitBreaker execute(fn)': () => standalone.execute(() => query(client)),
@@ -90,13 +103,15 @@ async function main() {
     return { variant: n, nsPerCall: ns, vsBare: ns / bare, vsFloor: ns / floor, vsDeadlineFloor: ns / deadlineFloor };
   });
   await db.disconnect();
+  await nb.disconnect();
   opossum.shutdown();
 
   if (JSON_OUT) {
-    console.log(JSON.stringify({ rounds: ROUNDS, calls: CALLS, node: process.version, rows }));
+    console.log(JSON.stringify({ rounds: ROUNDS, calls: CALLS, node: process.version, breaker: { '[breaker]': { threshold: 5 }, '[no breaker]': null }, rows }));
     return;
   }
-  console.log(`execute() overhead: ${ROUNDS} rounds x ${CALLS} calls each, node ${process.version}, medians\n`);
+  console.log(`execute() overhead: ${ROUNDS} rounds x ${CALLS} calls each, node ${process.version}, medians`);
+  console.log("[breaker]: circuitBreaker: { threshold: 5 }; [no breaker]: no circuitBreaker key\n");
   console.log('| variant | ns/call | vs bare | vs floor | vs deadline floor |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) {

@@ -221,6 +221,7 @@ class Calls {
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
+  #counting = true; // the built-in breaker is on: failures are recorded in the core
   #disconnected = false;
 
   constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime }) {
@@ -265,6 +266,11 @@ class Calls {
   useExternal(adapters) {
     this.#external = adapters;
     this.#offPath = true;
+  }
+
+  /** No built-in breaker (none configured, or an external one): no failure is recorded in the core. */
+  uncounted() {
+    this.#counting = false;
   }
 
   /** After disconnect(): every call rejects. */
@@ -748,6 +754,8 @@ class Calls {
   }
 
   #failed(target, trial, err) {
+    // No built-in breaker: nothing counts failures (an external breaker counts its own).
+    if (!this.#counting) return;
     let counts = true;
     try {
       counts = this.#isFailure(err) !== false;

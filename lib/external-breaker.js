@@ -1,8 +1,9 @@
 'use strict';
 // Adapters for circuit breakers the user brings (`circuitBreaker.use`): opossum's
 // `fire()` and cockatiel's `execute()`, or anything shaped like either. Each adapter
-// runs calls through the breaker, reads its state, forces it open while the
-// connection is unhealthy, and reports its transitions.
+// runs calls through the breaker, reads its state and failure count for getStats(),
+// forces it open while the connection is unhealthy (cockatiel's isolate(), else the
+// breaker's own open()) and closes it again on recovery, and reports its transitions.
 
 const { ConfigError } = require('./errors');
 const { describe } = require('./validate');
@@ -23,6 +24,43 @@ class ExternalBreaker {
   static wrap(breaker, onChange) {
     if (typeof breaker.fire === 'function') return new OpossumBreaker(breaker, onChange);
     return new CockatielBreaker(breaker, onChange);
+  }
+
+  /**
+   * The breaker's state as getStats() reports it: its own `status.state` or `state`
+   * when it is a string; else what its known shape says (opossum's flags, cockatiel's
+   * enum); else 'external'.
+   */
+  state() {
+    const status = safeGet(this.breaker, 'status');
+    const own = status !== null && typeof status === 'object' ? safeGet(status, 'state') : undefined;
+    if (typeof own === 'string') return own;
+    const state = safeGet(this.breaker, 'state');
+    if (typeof state === 'string') return state;
+    return this.knownState(state);
+  }
+
+  knownState() {
+    return 'external';
+  }
+
+  /** The breaker's own failure count, `stats.failures` (opossum: its rolling window), else 0. */
+  failures() {
+    const stats = safeGet(this.breaker, 'stats');
+    const n = stats !== null && typeof stats === 'object' ? safeGet(stats, 'failures') : undefined;
+    return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
+  }
+
+  // The breaker's own open()/close(), when it has them (health drives them).
+  callOpen() {
+    if (typeof safeGet(this.breaker, 'open') !== 'function' || this.state() === 'open') return false;
+    this.breaker.open();
+    return true;
+  }
+
+  callClose() {
+    if (typeof safeGet(this.breaker, 'close') !== 'function' || this.state() === 'closed') return;
+    this.breaker.close();
   }
 
   dispose() {
@@ -50,10 +88,13 @@ class OpossumBreaker extends ExternalBreaker {
     return this.breaker.fire(thunk);
   }
 
-  state() {
-    if (this.breaker.opened === true) return 'open';
-    if (this.breaker.halfOpen === true) return 'half-open';
-    return 'closed';
+  // opossum 10 has neither `status.state` nor `state`: its flags say it.
+  knownState() {
+    const b = this.breaker;
+    if (safeGet(b, 'opened') === true) return 'open';
+    if (safeGet(b, 'halfOpen') === true) return 'half-open';
+    if (safeGet(b, 'closed') === true) return 'closed';
+    return 'external';
   }
 
   isOpenError(err) {
@@ -61,21 +102,26 @@ class OpossumBreaker extends ExternalBreaker {
   }
 
   forceOpen() {
-    if (typeof this.breaker.open === 'function' && this.state() !== 'open') this.breaker.open();
+    this.callOpen();
   }
 
   forceClose() {
-    if (typeof this.breaker.close === 'function' && this.state() !== 'closed') this.breaker.close();
+    this.callClose();
   }
 }
 
 // cockatiel's CircuitState enum.
 const COCKATIEL_STATES = ['closed', 'open', 'half-open', 'open' /* Isolated */];
 
-/** cockatiel: `circuitBreaker(handleAll, {...})`; calls go through `execute(thunk)`. */
+/**
+ * cockatiel: `circuitBreaker(handleAll, {...})`; calls go through `execute(thunk)`.
+ * Also any other breaker with `execute()`: held open through `isolate()` when it has
+ * one (cockatiel: its open() is private), else through its own `open()`.
+ */
 class CockatielBreaker extends ExternalBreaker {
   constructor(breaker, onChange) {
     super(breaker, onChange);
+    this.opened = false; // forceOpen() called the breaker's own open()
     const listen = (method, state) => {
       if (typeof breaker[method] !== 'function') return;
       const disposable = breaker[method](() => onChange(state));
@@ -92,9 +138,9 @@ class CockatielBreaker extends ExternalBreaker {
     return this.breaker.execute(() => thunk());
   }
 
-  state() {
-    const s = this.breaker.state;
-    return typeof s === 'number' && COCKATIEL_STATES[s] ? COCKATIEL_STATES[s] : 'closed';
+  // cockatiel 4: `state` is its CircuitState enum, a number.
+  knownState(state) {
+    return typeof state === 'number' && COCKATIEL_STATES[state] ? COCKATIEL_STATES[state] : 'external';
   }
 
   isOpenError(err) {
@@ -103,8 +149,10 @@ class CockatielBreaker extends ExternalBreaker {
   }
 
   forceOpen() {
-    if (this.isolation === null && typeof this.breaker.isolate === 'function') {
-      this.isolation = this.breaker.isolate();
+    if (typeof safeGet(this.breaker, 'isolate') === 'function') {
+      if (this.isolation === null) this.isolation = this.breaker.isolate();
+    } else if (this.callOpen()) {
+      this.opened = true;
     }
   }
 
@@ -112,7 +160,10 @@ class CockatielBreaker extends ExternalBreaker {
     if (this.isolation !== null) {
       const isolation = this.isolation;
       this.isolation = null;
-      isolation.dispose();
+      if (isolation !== null && typeof isolation === 'object' && typeof isolation.dispose === 'function') isolation.dispose();
+    } else if (this.opened) {
+      this.opened = false;
+      this.callClose();
     }
   }
 

@@ -273,12 +273,20 @@ function normalizeConfig(given) {
     fall: integer(hc, 'fall', 'healthCheck', 1, 1),
   };
 
+  // No breaker unless asked for: without the key (or with false) calls run unguarded,
+  // nothing is counted and failover follows health alone. true: the built-in one with
+  // its defaults; an object ({} included): the built-in one configured, or `use`.
   let cb = {};
-  let breakerEnabled = true;
-  if (config.circuitBreaker === false) {
-    breakerEnabled = false;
-  } else if (config.circuitBreaker !== true) { // true: the built-in breaker with its defaults
+  let breakerEnabled = false;
+  if (config.circuitBreaker === true) {
+    breakerEnabled = true;
+  } else if (config.circuitBreaker !== undefined && config.circuitBreaker !== false) {
+    if (!isPlainObject(config.circuitBreaker)) {
+      throw new ConfigError('Invalid circuitBreaker: expected true (the defaults), false (no breaker) or an ' +
+        `object such as { threshold: 5, resetTimeout: '30s' } but received ${describe(config.circuitBreaker)}`);
+    }
     cb = section(config, 'circuitBreaker');
+    breakerEnabled = true;
   }
   const external = normalizeExternal(cb.use);
   if (cb.isFailure !== undefined && typeof cb.isFailure !== 'function') {

@@ -31,6 +31,7 @@ class Orchestrator extends EventEmitter {
   #stats;
   #probes; // the native probes among the checks: their kept connections close at disconnect()
   #external = null; // per connection: ExternalBreaker adapter, or null when built-in
+  #builtIn; // the built-in breaker is on (circuitBreaker: true or an object without `use`)
   #externalReason;
   #clock;
   #closeTimeout;
@@ -52,6 +53,7 @@ class Orchestrator extends EventEmitter {
     this.#clients = opts.clients;
     this.#clock = opts.clock;
     this.#closeTimeout = opts.closeTimeout;
+    this.#builtIn = opts.native.circuit.enabled;
     this.#probes = opts.checks.filter((check) => check !== null && check[PROBE] !== undefined);
     this.#externalReason = names.map(() => null);
     const state = new Int32Array(names.length * Slot.COUNT);
@@ -73,6 +75,7 @@ class Orchestrator extends EventEmitter {
       clearTimer: clock !== null ? (t) => clock._clearTimeout(t) : (t) => clearTimeout(t),
       exactTime: clock !== null,
     });
+    if (!this.#builtIn) this.#calls.uncounted();
     this.#checks = new HealthChecks({
       names,
       clients: opts.clients,
@@ -98,7 +101,8 @@ class Orchestrator extends EventEmitter {
 
   /**
    * Runs `fn(client, { signal, name })` on the connection `name` resolves to after
-   * failover, guarded by its circuit breaker, and records the outcome.
+   * failover, guarded by its circuit breaker when one is configured, and records the
+   * outcome.
    * @param {string} name
    * @param {(client: unknown, ctx: { signal: AbortSignal, name: string }) => unknown} fn
    * @param {{ timeout?: string|number, signal?: AbortSignal, idempotent?: boolean, failover?: boolean }} [options]
@@ -111,7 +115,8 @@ class Orchestrator extends EventEmitter {
   /**
    * The client that `name` resolves to after failover, for code that manages calls
    * itself (report outcomes with recordSuccess/recordFailure). Unknown name: undefined.
-   * Throws CircuitOpenError when the resolved connection's circuit is open.
+   * Throws CircuitOpenError when the resolved connection's circuit is open (never
+   * without a breaker: its circuit is 'n/a').
    */
   get(name) {
     const target = this.#calls.resolve(name);
@@ -120,16 +125,23 @@ class Orchestrator extends EventEmitter {
     return this.#clients[target];
   }
 
-  /** Records a successful call made outside execute() on `name` (after failover). */
+  /**
+   * Records a successful call made outside execute() on `name` (after failover).
+   * Does nothing without the built-in breaker (none configured, or an external one).
+   */
   recordSuccess(name) {
+    if (!this.#builtIn) return;
     const target = this.#resolveForRecord(name);
-    if (this.#external === null) this.#native.recordSuccess(target, 0);
+    this.#native.recordSuccess(target, 0);
   }
 
-  /** Records a failed call made outside execute(); `error`, when given, goes through the classifier. */
+  /**
+   * Records a failed call made outside execute(); `error`, when given, goes through
+   * the classifier. Does nothing without the built-in breaker.
+   */
   recordFailure(name, error) {
+    if (!this.#builtIn) return;
     const target = this.#resolveForRecord(name);
-    if (this.#external !== null) return;
     if (arguments.length > 1) {
       this.#calls.failed(target, 0, error);
     } else {
@@ -215,8 +227,11 @@ class Orchestrator extends EventEmitter {
     if (wasConnected) for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });
   }
 
-  /** True between a settled connect() and disconnect(). */
-  isConnected() {
+  /**
+   * True between a settled connect() and disconnect(). A read-only property: assigning
+   * to it throws a TypeError in strict mode and changes nothing otherwise.
+   */
+  get isConnected() {
     return this.#connected;
   }
 
@@ -228,16 +243,28 @@ class Orchestrator extends EventEmitter {
    */
   shutdownOnSignal(options = {}) {
     const { signals, exitCode, exitProcess } = signalOptions(options);
+    // After disconnect() there is nothing left to shut down, and nothing that would
+    // remove the handlers again: register none.
+    if (this.#disconnected) return () => {};
     if (this.#shutdown !== null) this.#shutdown();
+    // While a signal's shutdown runs, the handlers stay: a second Ctrl-C or SIGTERM
+    // then joins it instead of killing the process half-way (the default action of
+    // a signal nobody handles). They go when it is done, before the exit.
+    let signalled = false;
+    const release = () => {
+      remove();
+      if (this.#shutdown === cleanup) this.#shutdown = null;
+    };
     const remove = onSignals(signals, (signal) => {
+      signalled = true;
       this.#emitSafe('shutdown', { signal, timestamp: this.#now() });
       return this.disconnect().then(() => {
+        release();
         if (exitProcess) process.exit(exitCode);
       });
     });
     const cleanup = () => {
-      remove();
-      if (this.#shutdown === cleanup) this.#shutdown = null;
+      if (!signalled) release();
     };
     this.#shutdown = cleanup;
     return cleanup;
@@ -255,8 +282,8 @@ class Orchestrator extends EventEmitter {
     return this.#ids.has(name);
   }
 
-  /** The number of connections. */
-  size() {
+  /** The number of connections. A read-only property, like isConnected. */
+  get size() {
     return this.#names.length;
   }
 

@@ -35,7 +35,7 @@ class Stats {
       put(out, this.names[i], {
         status: HEALTH_NAMES[this.state[i * SLOTS + Slot.HEALTH]],
         circuit: this.circuitName(i),
-        failures: this.state[i * SLOTS + FAILURES],
+        failures: this.failures(i),
         failoverTo: this.failoverTo(i),
       });
     }
@@ -139,11 +139,12 @@ class Stats {
       },
       {
         name: 'omnidb_circuit_state',
-        help: "1 for the connection's current circuit state ('n/a': no breaker), 0 for the others.",
+        help: "1 for the connection's current circuit state, 0 for the others; state=\"n/a\" without a breaker, an external breaker's own state name when it is none of the three.",
         type: 'gauge',
         values: per((i, labels, out) => {
           const current = this.circuitName(i);
           for (const state of circuitStates) out.push({ labels: { ...labels, state }, value: current === state ? 1 : 0 });
+          if (!circuitStates.includes(current)) out.push({ labels: { ...labels, state: current }, value: 1 });
         }),
       },
       {
@@ -175,9 +176,9 @@ class Stats {
       counter('omnidb_health_check_timeouts_total', 'Health check attempts that timed out.', (i) => details[i].checkTimeouts),
       {
         name: 'omnidb_consecutive_failures',
-        help: 'Consecutive failures counted by the circuit breaker.',
+        help: "Failures counted by the circuit breaker (an external one's own count; 0 without a breaker).",
         type: 'gauge',
-        values: per((i, labels, out) => out.push({ labels, value: this.state[i * SLOTS + FAILURES] })),
+        values: per((i, labels, out) => out.push({ labels, value: this.failures(i) })),
       },
       {
         name: 'omnidb_failover_active',
@@ -192,6 +193,12 @@ class Stats {
     if (!this.breakerEnabled) return 'n/a';
     if (this.external !== null) return this.external[i].state();
     return CIRCUIT_NAMES[this.state[i * SLOTS + CIRCUIT]];
+  }
+
+  /** getStats().failures: the built-in breaker's consecutive failures, an external one's own count. */
+  failures(i) {
+    if (this.external !== null) return this.external[i].failures();
+    return this.state[i * SLOTS + FAILURES];
   }
 
   failoverTo(i) {

@@ -113,7 +113,7 @@ describe('failover', () => {
 
   test('a chain without a cycle is accepted', () => {
     const db = make({ connections: { a: {}, b: {}, c: {} }, failover: { a: 'b', b: 'c' } });
-    expect(db.size()).toBe(3);
+    expect(db.size).toBe(3);
   });
 
   test.each([
@@ -179,7 +179,7 @@ describe('durations', () => {
   test('every accepted duration form builds an orchestrator', () => {
     for (const interval of ['250ms', '30s', '5m', '1h', 1000]) {
       const db = make({ connections: two(), healthCheck: { interval, timeout: '100ms' } });
-      expect(db.size()).toBe(2);
+      expect(db.size).toBe(2);
     }
   });
 });
@@ -230,8 +230,8 @@ describe('external circuit breaker', () => {
   });
 
   test('objects with execute() or fire() are accepted', () => {
-    expect(make({ connections: two(), circuitBreaker: { use: { execute: (fn) => fn() } } }).size()).toBe(2);
-    expect(make({ connections: two(), circuitBreaker: { use: { fire: (fn) => fn() } } }).size()).toBe(2);
+    expect(make({ connections: two(), circuitBreaker: { use: { execute: (fn) => fn() } } }).size).toBe(2);
+    expect(make({ connections: two(), circuitBreaker: { use: { fire: (fn) => fn() } } }).size).toBe(2);
   });
 });
 
@@ -285,7 +285,7 @@ describe('health checks', () => {
 
   test('clock must be a ManualClock', () => {
     expectConfigError({ connections: two(), clock: Date }, 'clock');
-    expect(make({ connections: two(), clock: new ManualClock() }).size()).toBe(2);
+    expect(make({ connections: two(), clock: new ManualClock() }).size).toBe(2);
   });
 
   test.each([

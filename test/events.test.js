@@ -80,7 +80,7 @@ describe('re-entrant listeners', () => {
     await expect(disconnecting).resolves.toBeUndefined();
     await disconnected;
     expect(end).toHaveBeenCalledTimes(1);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     const r2 = await settle(db.execute('primary', () => 1));
     expect(r2.error.code).toBe('OMNIDB_DISCONNECTED');
   });
@@ -89,6 +89,7 @@ describe('re-entrant listeners', () => {
     let calls = 0;
     const db = make({
       connections: { pg: {} },
+      circuitBreaker: {},
       healthCheck: { interval: '5ms', checks: { pg: () => { calls += 1; return calls < 2; } } },
     });
     const disconnected = next(db, 'disconnected');
@@ -117,11 +118,11 @@ describe('re-entrant listeners', () => {
     for (const e of ['connected', 'disconnected', 'circuit:open']) db.on(e, ({ name }) => seen.push(`${e}:${name}`));
     await expect(db.connect()).resolves.toBeUndefined();
     await expect(disconnecting).resolves.toBeUndefined();
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     expect(seen).not.toContain('connected:pg');
     expect(seen.filter((e) => e.startsWith('disconnected:'))).toEqual(['disconnected:pg', 'disconnected:redis']);
     await clock.advance('1m');
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
   });
 
   test("execute() inside 'circuit:open' on another connection works", async () => {

@@ -7,10 +7,12 @@ const { useOrchestrators, ManualClock, settle, deferred, record } = require('./h
 
 const make = useOrchestrators();
 
+// With the built-in breaker (its defaults unless a test sets them): many tests here
+// read the failures it counts. test/no-breaker.test.js covers execute() without one.
 function twoConnections(extra = {}) {
   const primary = { id: 'primary' };
   const replica = { id: 'replica' };
-  const db = make({ connections: { primary, replica }, ...extra });
+  const db = make({ connections: { primary, replica }, circuitBreaker: {}, ...extra });
   return { db, primary, replica };
 }
 

@@ -97,13 +97,41 @@ describe('middleware(db)', () => {
   });
 });
 
+test('readiness() without a breaker: health alone decides, the circuit reads n/a', async () => {
+  const clock = new ManualClock();
+  const healthy = { primary: true, replica: true, cache: true };
+  const db = new Orchestrator({
+    connections: { primary: {}, replica: {}, cache: {} },
+    failover: { primary: 'replica' },
+    healthCheck: { interval: '1s', checks: { primary: () => healthy.primary, replica: () => healthy.replica, cache: () => healthy.cache } },
+    clock,
+  });
+  try {
+    await db.connect();
+    for (let i = 0; i < 10; i++) db.recordFailure('cache'); // nothing counts without a breaker
+    expect(probe(readiness(db)).status).toBe(200);
+    healthy.primary = false;
+    await clock.advance('1s');
+    const failedOver = probe(readiness(db));
+    expect(failedOver.status).toBe(200); // the replica serves it
+    expect(failedOver.body.connections.primary).toEqual({ status: 'unhealthy', circuit: 'n/a', failoverTo: 'replica' });
+    healthy.cache = false;
+    await clock.advance('1s');
+    const down = probe(readiness(db));
+    expect(down.status).toBe(503);
+    expect(down.body.connections.cache).toEqual({ status: 'unhealthy', circuit: 'n/a', failoverTo: null });
+  } finally {
+    await db.disconnect();
+  }
+});
+
 test("readiness() reports a connection named '__proto__' like any other", () => {
   const db = new Orchestrator({ connections: { ['__proto__']: {}, other: {} } });
   try {
     const res = probe(readiness(db));
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.connections)).toEqual(['__proto__', 'other']);
-    expect(Object.getOwnPropertyDescriptor(res.body.connections, '__proto__').value).toEqual(up);
+    expect(Object.getOwnPropertyDescriptor(res.body.connections, '__proto__').value).toEqual({ ...up, circuit: 'n/a' }); // no breaker configured
   } finally {
     db.disconnect();
   }

@@ -221,7 +221,8 @@ describe('cockatiel 4 (ESM-only, run in a child process)', () => {
       expect(f).toEqual({ ok: false, name: 'Error', code: null, message: 'boom', isCircuitOpenError: false });
     }
     expect(out.breakerStateAfterFailures).toBe('open');
-    expect(out.statsAfterFailures).toEqual({ status: 'healthy', circuit: 'open', failures: 2, failoverTo: null });
+    // cockatiel 4 exposes no failure count (no `stats.failures`): getStats() reports 0.
+    expect(out.statsAfterFailures).toEqual({ status: 'healthy', circuit: 'open', failures: 0, failoverTo: null });
     expect(out.events).toEqual([{ event: 'circuit:open', name: 'main', reason: 'external' }]);
   });
 
@@ -289,4 +290,161 @@ test('when a later breaker fails to set up, the listeners added to the earlier o
   const use = (name) => (name === 'a' ? first : { fire: (f) => f(), on() { throw new Error('on'); } });
   expect(() => new Orchestrator({ connections: { a: {}, b: {} }, circuitBreaker: { use } })).toThrow(ConfigError);
   expect(first.listenerCount('open')).toBe(before);
+});
+
+describe("getStats() reports the external breaker's own state and failures", () => {
+  test("opossum 10: its flags give the state, its rolling stats.failures the failures", async () => {
+    const breaker = opossum({ volumeThreshold: 100 });
+    const db = make({ connections: { pg: {} }, circuitBreaker: { use: breaker } });
+    // opossum has neither status.state nor state: the adapter reads opened/halfOpen/closed.
+    expect(breaker.status.state).toBeUndefined();
+    expect(breaker.state).toBeUndefined();
+    expect(db.getStats().pg).toEqual({ status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null });
+    await settle(db.execute('pg', () => Promise.reject(new Error('a'))));
+    await settle(db.execute('pg', () => Promise.reject(new Error('b'))));
+    await db.execute('pg', () => 'ok');
+    // opossum counts failures in a rolling window, not consecutively: a success does not reset it.
+    expect(breaker.stats.failures).toBe(2);
+    expect(db.getStats().pg.failures).toBe(2);
+    breaker.open();
+    expect(db.getStats().pg.circuit).toBe('open');
+    expect(db.prometheus()).toContain('omnidb_consecutive_failures{connection="pg"} 2');
+  });
+
+  // Copies getters as getters (a spread would run them here).
+  const plain = (extra) => Object.defineProperties({ execute: (fn) => fn() }, Object.getOwnPropertyDescriptors(extra));
+
+  test.each([
+    ['status.state', plain({ status: { state: 'OPEN' } }), 'OPEN'],
+    ['state', plain({ state: 'half-open' }), 'half-open'],
+    ['status.state before state', plain({ status: { state: 'closed' }, state: 'open' }), 'closed'],
+    ['neither', plain({}), 'external'],
+    ['a numeric state that is no cockatiel state', plain({ state: 42 }), 'external'],
+    ['a throwing status getter', plain({ get status() { throw new Error('no'); } }), 'external'],
+    ['a fire() breaker with neither', { fire: (fn) => fn() }, 'external'],
+    ['a fire() breaker with status.state', { fire: (fn) => fn(), status: { state: 'open' } }, 'open'],
+  ])('the state from %s', (_, breaker, expected) => {
+    const db = make({ connections: { a: {} }, circuitBreaker: { use: breaker } });
+    expect(db.getStats().a.circuit).toBe(expected);
+    expect(db.health().a).toEqual({ status: 'healthy' });
+  });
+
+  test.each([
+    ['stats.failures', plain({ stats: { failures: 3 } }), 3],
+    ['no stats', plain({}), 0],
+    ['a non-numeric stats.failures', plain({ stats: { failures: '3' } }), 0],
+    ['a throwing stats getter', plain({ get stats() { throw new Error('no'); } }), 0],
+  ])('the failures from %s', (_, breaker, expected) => {
+    const db = make({ connections: { a: {} }, circuitBreaker: { use: breaker } });
+    expect(db.getStats().a.failures).toBe(expected);
+  });
+
+  test('an external state that is none of the three has its own series in the circuit gauge', () => {
+    const db = make({ connections: { a: {} }, circuitBreaker: { use: plain({}) } });
+    const text = db.prometheus();
+    expect(text).toContain('omnidb_circuit_state{connection="a",state="external"} 1');
+    expect(text).toContain('omnidb_circuit_state{connection="a",state="closed"} 0');
+  });
+});
+
+describe('a failed health check calls the external breaker\'s open(); recovery its close()', () => {
+  function breakerWithOpen(kind) {
+    const log = [];
+    let state = 'closed';
+    const breaker = {
+      [kind]: (fn) => fn(),
+      get state() { return state; },
+      open: jest.fn(() => { log.push('open'); state = 'open'; }),
+      close: jest.fn(() => { log.push('close'); state = 'closed'; }),
+    };
+    return { breaker, log };
+  }
+
+  test.each(['execute', 'fire'])('any breaker with %s() and open(): opened when unhealthy, closed on recovery', async (kind) => {
+    const clock = new ManualClock();
+    const { breaker, log } = breakerWithOpen(kind);
+    let healthy = true;
+    const db = make({
+      connections: { pg: {} }, clock, circuitBreaker: { use: breaker },
+      healthCheck: { interval: '10s', checks: { pg: () => healthy } },
+    });
+    await db.connect();
+    expect(log).toEqual([]);
+    healthy = false;
+    await clock.advance('10s');
+    expect(log).toEqual(['open']);
+    expect(db.getStats().pg).toEqual({ status: 'unhealthy', circuit: 'open', failures: 0, failoverTo: null });
+    await clock.advance('10s'); // still unhealthy: not opened again
+    expect(log).toEqual(['open']);
+    healthy = true;
+    await clock.advance('10s');
+    expect(log).toEqual(['open', 'close']);
+    expect(db.getStats().pg.circuit).toBe('closed');
+  });
+
+  test('a breaker with open() but no close() is opened, and recovery leaves it to close itself', async () => {
+    const clock = new ManualClock();
+    const open = jest.fn();
+    let healthy = true;
+    const db = make({
+      connections: { pg: {} }, clock, circuitBreaker: { use: { execute: (fn) => fn(), open } },
+      healthCheck: { interval: '10s', checks: { pg: () => healthy } },
+    });
+    await db.connect();
+    healthy = false;
+    await clock.advance('10s');
+    expect(open).toHaveBeenCalledTimes(1);
+    healthy = true;
+    await clock.advance('10s');
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(db.health().pg.status).toBe('healthy');
+  });
+
+  test("an open() that throws becomes an 'error' event (context 'circuit-breaker'), not a crash", async () => {
+    const clock = new ManualClock();
+    const boom = new Error('open failed');
+    let healthy = true;
+    const db = make({
+      connections: { pg: {} }, clock,
+      circuitBreaker: { use: { execute: (fn) => fn(), open: () => { throw boom; } } },
+      healthCheck: { interval: '10s', checks: { pg: () => healthy } },
+    });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    await db.connect();
+    healthy = false;
+    await clock.advance('10s');
+    expect(errors).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'pg', error: boom, context: 'circuit-breaker' })]));
+    expect(db.health().pg.status).toBe('unhealthy');
+  });
+
+  test('a breaker without open() or isolate() is left alone; health still fails over', async () => {
+    const clock = new ManualClock();
+    let healthy = true;
+    const db = make({
+      connections: { primary: {}, replica: {} }, failover: { primary: 'replica' }, clock,
+      circuitBreaker: { use: { execute: (fn) => fn() } },
+      healthCheck: { interval: '10s', checks: { primary: () => healthy } },
+    });
+    const events = record(db, ['failover', 'recovery', 'circuit:open']);
+    await db.connect();
+    healthy = false;
+    await clock.advance('10s');
+    expect(events.names()).toEqual(['failover']);
+    await expect(db.execute('primary', (_, ctx) => ctx.name)).resolves.toBe('replica');
+    healthy = true;
+    await clock.advance('10s');
+    expect(events.names()).toEqual(['failover', 'recovery']);
+  });
+});
+
+test('with an external breaker, recordSuccess() and recordFailure() do nothing (the breaker counts its own)', () => {
+  const breaker = opossum();
+  const db = make({ connections: { pg: {} }, circuitBreaker: { use: breaker } });
+  db.recordFailure('pg');
+  db.recordFailure('pg', new Error('ECONNRESET'));
+  db.recordSuccess('pg');
+  db.recordFailure('nope');
+  expect(breaker.stats.failures).toBe(0);
+  expect(db.getStats().pg).toEqual({ status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null });
 });

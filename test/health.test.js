@@ -365,10 +365,10 @@ describe('health:changed', () => {
   });
 });
 
-describe('health drives the circuit', () => {
+describe('health drives the circuit (circuitBreaker: {}, the defaults)', () => {
   test("unhealthy opens the circuit with reason 'health-check-failed'; healthy closes it with 'health-recovered'", async () => {
     const pg = scriptedCheck(true);
-    const { db, clock, events } = setup({ checks: { pg } });
+    const { db, clock, events } = setup({ checks: { pg }, circuitBreaker: {} });
     await db.connect();
     await round(clock, pg, false);
     expect(db.getStats().pg.circuit).toBe('open');
@@ -385,7 +385,7 @@ describe('health drives the circuit', () => {
 
   test('the event order is health:changed, then circuit:open', async () => {
     const pg = scriptedCheck(true);
-    const { db, clock, events } = setup({ checks: { pg } });
+    const { db, clock, events } = setup({ checks: { pg }, circuitBreaker: {} });
     await db.connect();
     await round(clock, pg, false);
     expect(events.names()).toEqual(['health:changed', 'circuit:open']);
@@ -393,7 +393,7 @@ describe('health drives the circuit', () => {
 
   test('degraded does not open the circuit', async () => {
     const pg = scriptedCheck(true);
-    const { db, clock, events } = setup({ checks: { pg } });
+    const { db, clock, events } = setup({ checks: { pg }, circuitBreaker: {} });
     await db.connect();
     await round(clock, pg, 'degraded');
     expect(db.getStats().pg.circuit).toBe('closed');
@@ -402,7 +402,7 @@ describe('health drives the circuit', () => {
 
   test('unhealthy → degraded closes the circuit (the server answers again)', async () => {
     const pg = scriptedCheck(true);
-    const { db, clock, events } = setup({ checks: { pg } });
+    const { db, clock, events } = setup({ checks: { pg }, circuitBreaker: {} });
     await db.connect();
     await round(clock, pg, false);
     await round(clock, pg, 'degraded');
@@ -412,7 +412,7 @@ describe('health drives the circuit', () => {
 
   test('staying unhealthy over many rounds opens the circuit once', async () => {
     const pg = scriptedCheck(true);
-    const { db, clock, events } = setup({ checks: { pg } });
+    const { db, clock, events } = setup({ checks: { pg }, circuitBreaker: {} });
     await db.connect();
     for (let i = 0; i < 5; i++) await round(clock, pg, false);
     expect(events.of('circuit:open')).toHaveLength(1);

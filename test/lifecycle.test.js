@@ -13,12 +13,12 @@ describe('connect()', () => {
     const clock = new ManualClock(1234);
     const db = make({ connections: { pg: {}, redis: {} }, clock });
     const events = record(db, ['connected']);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     const first = db.connect();
     const second = db.connect();
     await Promise.all([first, second]);
     await db.connect();
-    expect(db.isConnected()).toBe(true);
+    expect(db.isConnected).toBe(true);
     expect(events).toEqual([
       ['connected', { name: 'pg', timestamp: 1234 }],
       ['connected', { name: 'redis', timestamp: 1234 }],
@@ -48,7 +48,7 @@ describe('connect()', () => {
     await flush();
     await flush();
     expect(done).toBe(false);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     gate.resolve(false);
     await connecting;
     expect(done).toBe(true);
@@ -132,7 +132,7 @@ describe('connect()', () => {
     await db.disconnect();
     await connecting;
     expect(signal.aborted).toBe(true);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     expect(events).toHaveLength(0);
   });
 });
@@ -153,7 +153,7 @@ describe('disconnect()', () => {
       ['disconnected', { name: 'pg', timestamp: 500 }],
       ['disconnected', { name: 'redis', timestamp: 500 }],
     ]);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
   });
 
   test('works without connect(): closes the clients, emits no disconnected (nothing was connected)', async () => {
@@ -500,7 +500,7 @@ describe('disconnect() from inside an event listener', () => {
     expect(seen.signal.aborted).toBe(true);
     expect(seen.signal.reason.code).toBe('OMNIDB_DISCONNECTED');
     expect(await within(disconnecting, 2000)).toBe('settled');
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
   });
 
   test('circuit:open from a failed call: the check in flight is aborted; connect() and disconnect() settle', async () => {
@@ -587,6 +587,111 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
     expect(events.of('disconnected')).toHaveLength(1);
   });
 
+  test('registers its handler with process.on, one per signal', () => {
+    const db = make({ connections: { pg: {} } });
+    const on = jest.spyOn(process, 'on');
+    try {
+      register(db, { signals: ['SIGTERM', 'SIGUSR2'] });
+      const calls = on.mock.calls.filter(([event]) => event === 'SIGTERM' || event === 'SIGUSR2');
+      expect(calls.map(([event]) => event)).toEqual(['SIGTERM', 'SIGUSR2']);
+      expect(typeof calls[0][1]).toBe('function');
+      expect(calls[1][1]).toBe(calls[0][1]);
+      expect(process.listeners('SIGTERM')).toContain(calls[0][1]);
+    } finally {
+      on.mockRestore();
+    }
+  });
+
+  test('the handler returns the promise of the shutdown: it settles once the clients are closed', async () => {
+    const gate = deferred();
+    let closed = false;
+    const db = make({ connections: { pg: { end: () => gate.promise.then(() => { closed = true; }) } } });
+    await db.connect();
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const result = handler('SIGTERM');
+    expect(result).toBeInstanceOf(Promise);
+    let settled = false;
+    result.then(() => { settled = true; });
+    await flush();
+    expect(settled).toBe(false); // the client's end() has not finished
+    gate.resolve();
+    await expect(result).resolves.toBeUndefined();
+    expect(closed).toBe(true);
+    expect(db.isConnected).toBe(false);
+  });
+
+  test('concurrent signals share one shutdown: the same promise, one disconnect, and the handlers stay until it is done', async () => {
+    const gate = deferred();
+    const end = jest.fn(() => gate.promise);
+    const db = make({ connections: { pg: { end } } });
+    await db.connect();
+    const term = process.listenerCount('SIGTERM');
+    const int = process.listenerCount('SIGINT');
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const events = record(db, ['shutdown', 'disconnected']);
+    const first = handler('SIGTERM');
+    // Still handled while the shutdown runs: a second signal must not kill the process half-way.
+    expect(process.listenerCount('SIGTERM')).toBe(term + 1);
+    const second = handler('SIGINT');
+    expect(second).toBe(first);
+    gate.resolve();
+    await first;
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(events.of('shutdown')).toHaveLength(1);
+    expect(events.of('disconnected')).toHaveLength(1);
+    // Done: the handlers are gone.
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+    expect(process.listenerCount('SIGINT')).toBe(int);
+  });
+
+  test('disconnect() removes the handlers of every configured signal', async () => {
+    const db = make({ connections: { pg: {} } });
+    const counts = () => ['SIGTERM', 'SIGINT', 'SIGUSR2'].map((s) => process.listenerCount(s));
+    const before = counts();
+    register(db, { signals: ['SIGTERM', 'SIGINT', 'SIGUSR2'] });
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await db.disconnect();
+    expect(counts()).toEqual(before);
+  });
+
+  test('called three times, one handler, and disconnect() removes it', async () => {
+    const db = make({ connections: { pg: {} } });
+    const term = process.listenerCount('SIGTERM');
+    register(db);
+    register(db);
+    register(db);
+    expect(process.listenerCount('SIGTERM')).toBe(term + 1);
+    await db.disconnect();
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+  });
+
+  test('called after disconnect(), it registers nothing (nothing would remove it)', async () => {
+    const db = make({ connections: { pg: {} } });
+    const term = process.listenerCount('SIGTERM');
+    await db.disconnect();
+    const cleanup = register(db);
+    expect(typeof cleanup).toBe('function');
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+    cleanup();
+    expect(process.listenerCount('SIGTERM')).toBe(term);
+  });
+
+  test('before connect(), a signal still closes the clients, without disconnected', async () => {
+    const end = jest.fn();
+    const db = make({ connections: { pg: { end } } });
+    const before = process.listeners('SIGTERM');
+    register(db);
+    const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+    const events = record(db, ['shutdown', 'disconnected']);
+    await handler('SIGTERM');
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(events.names()).toEqual(['shutdown']);
+  });
+
   test('only the configured signals are handled', async () => {
     const db = make({ connections: { pg: {} } });
     await db.connect();
@@ -665,11 +770,34 @@ describe('shutdownOnSignal({ exitProcess: false })', () => {
   });
 });
 
+describe('shutdownOnSignal() with exitProcess (process.exit mocked)', () => {
+  test('exits with exitCode once the shutdown is done, and the handler resolves after it', async () => {
+    const order = [];
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => { order.push(`exit ${code}`); });
+    try {
+      const db = make({ connections: { pg: { end: async () => { order.push('end'); } } } });
+      await db.connect();
+      const before = process.listeners('SIGTERM');
+      const cleanup = db.shutdownOnSignal({ exitCode: 3 });
+      const handler = process.listeners('SIGTERM').find((l) => !before.includes(l));
+      try {
+        await handler('SIGTERM');
+        expect(order).toEqual(['end', 'exit 3']);
+        expect(exit).toHaveBeenCalledTimes(1);
+      } finally {
+        cleanup();
+      }
+    } finally {
+      exit.mockRestore();
+    }
+  });
+});
+
 describe('registry', () => {
-  test('list(), has(), size()', () => {
+  test('list(), has(), and the size property', () => {
     const db = make({ connections: { primary: {}, replica: {}, cache: {} } });
     expect(db.list()).toEqual(['primary', 'replica', 'cache']);
-    expect(db.size()).toBe(3);
+    expect(db.size).toBe(3);
     expect(db.has('replica')).toBe(true);
     expect(db.has('nope')).toBe(false);
     expect(db.has('toString')).toBe(false);
@@ -679,15 +807,42 @@ describe('registry', () => {
     const db = make({ connections: { a: {} } });
     db.list().push('b');
     expect(db.list()).toEqual(['a']);
-    expect(db.size()).toBe(1);
+    expect(db.size).toBe(1);
   });
 
-  test('isConnected() follows connect() and disconnect()', async () => {
+  test('the isConnected property follows connect() and disconnect()', async () => {
     const db = make({ connections: { a: {} } });
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
     await db.connect();
-    expect(db.isConnected()).toBe(true);
+    expect(db.isConnected).toBe(true);
     await db.disconnect();
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
+  });
+
+  test('size and isConnected are read-only properties, as omni-db documents them', async () => {
+    const db = make({ connections: { a: {}, b: {} } });
+    expect(typeof db.size).toBe('number');
+    expect(typeof db.isConnected).toBe('boolean');
+    expect(`Managing ${db.size} connections`).toBe('Managing 2 connections');
+    // Getters without setters: assignment throws in strict mode (this file is) and changes nothing.
+    expect(() => { db.size = 5; }).toThrow(TypeError);
+    expect(() => { db.isConnected = true; }).toThrow(TypeError);
+    expect(db.size).toBe(2);
+    expect(db.isConnected).toBe(false);
+    // Not own data properties: they live on the prototype, not enumerable on the instance.
+    expect(Object.keys(db)).not.toContain('size');
+    const desc = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(db), 'size');
+    expect(typeof desc.get).toBe('function');
+    expect(desc.set).toBeUndefined();
+    await db.connect();
+    expect(() => { db.isConnected = false; }).toThrow(TypeError);
+    expect(db.isConnected).toBe(true);
+  });
+
+  test('in sloppy mode assigning to size or isConnected is ignored', () => {
+    const db = make({ connections: { a: {} } });
+    // eslint-disable-next-line no-new-func
+    const assign = new Function('db', 'db.size = 9; db.isConnected = true; return [db.size, db.isConnected];');
+    expect(assign(db)).toEqual([1, false]);
   });
 });

@@ -29,7 +29,7 @@ describe("any connection name is a key: '__proto__', 'constructor', 'toString', 
       expect(Object.prototype.hasOwnProperty.call(out, '__proto__')).toBe(true);
       expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     }
-    expect(db.getStats().__proto__).toEqual({ status: 'healthy', circuit: 'closed', failures: 0, failoverTo: null });
+    expect(db.getStats().__proto__).toEqual({ status: 'healthy', circuit: 'n/a', failures: 0, failoverTo: null });
     expect(db.health().__proto__).toEqual({ status: 'healthy' });
     expect(db.metrics().__proto__).toMatchObject({ status: 'healthy', calls: expect.any(Object) });
   });
@@ -82,11 +82,14 @@ describe('getStats()', () => {
     expect(db.getStats().replica).toEqual({ status: 'degraded', circuit: 'half-open', failures: 1, failoverTo: null });
   });
 
-  test("circuit is 'n/a' with circuitBreaker: false, and failures still count", async () => {
-    const { db } = setup({ circuitBreaker: false });
+  test.each([
+    ['without a circuitBreaker key', undefined],
+    ['with circuitBreaker: false', false],
+  ])("circuit is 'n/a' %s, and nothing counts failures", async (_, circuitBreaker) => {
+    const { db } = setup({ circuitBreaker });
     await settle(db.execute('primary', () => { throw new Error('x'); }));
     expect(db.getStats()).toEqual({
-      primary: { status: 'healthy', circuit: 'n/a', failures: 1, failoverTo: null },
+      primary: { status: 'healthy', circuit: 'n/a', failures: 0, failoverTo: null },
       replica: { status: 'healthy', circuit: 'n/a', failures: 0, failoverTo: null },
     });
   });
@@ -172,7 +175,7 @@ describe('metrics()', () => {
 
   test('a connection without a check has never been checked', async () => {
     const clock = new ManualClock();
-    const db = make({ connections: { a: {} }, clock });
+    const db = make({ connections: { a: {} }, clock, circuitBreaker: true });
     await db.connect();
     await clock.advance('1m');
     expect(db.metrics().a).toEqual({

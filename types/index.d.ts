@@ -257,9 +257,11 @@ export interface OrchestratorConfig<T extends Record<string, any>> {
   /** Periodic health checks. */
   healthCheck?: HealthCheckConfig<T>;
   /**
-   * Circuit breaker settings; the built-in breaker with its defaults when omitted.
-   * `true` asks for those defaults explicitly; `false` turns circuit breaking off
-   * (stats then report the circuit as `'n/a'`).
+   * Circuit breaking, off unless configured: without this key (or with `false`) there
+   * is no breaker: `execute()` runs `fn` unguarded, `recordSuccess`/`recordFailure` do
+   * nothing, failover follows health alone and stats report the circuit as `'n/a'`.
+   * `true` or an object (`{}` included) turns the built-in breaker on (defaults filled
+   * in); `{ use }` runs calls through an external breaker instead.
    */
   circuitBreaker?: CircuitBreakerConfig | boolean;
   /** Longest wait for each client's close method in `disconnect()`. Default `'5s'`. */
@@ -318,9 +320,16 @@ export interface ExecuteContext {
 export interface ConnectionStats {
   /** Last known health. */
   status: HealthStatus;
-  /** Circuit state, or `'n/a'` when `circuitBreaker: false`. */
-  circuit: CircuitState | 'n/a';
-  /** Consecutive failures counted against the connection. */
+  /**
+   * Circuit state; `'n/a'` without a breaker. With an external breaker: its own
+   * `status.state` or `state` string when it has one (opossum and cockatiel: one of
+   * the three states), else `'external'`.
+   */
+  circuit: CircuitState | 'n/a' | 'external';
+  /**
+   * The built-in breaker's consecutive failures; an external breaker's own
+   * `stats.failures` (opossum: its rolling window), else 0; 0 without a breaker.
+   */
   failures: number;
   /** The backup calls are routed to, or `null` when not failed over. */
   failoverTo: string | null;
@@ -644,8 +653,11 @@ export declare class Orchestrator<
    */
   disconnect(): Promise<void>;
 
-  /** Whether `connect()` has resolved and `disconnect()` has not been called. */
-  isConnected(): boolean;
+  /**
+   * Whether `connect()` has resolved and `disconnect()` has not been called. A
+   * read-only property (a getter): assigning to it throws a TypeError in strict mode.
+   */
+  readonly isConnected: boolean;
 
   /** Names of all connections, in configuration order. */
   list(): Array<ConnectionName<T>>;
@@ -653,8 +665,8 @@ export declare class Orchestrator<
   /** Whether `name` is a configured connection. */
   has(name: string): name is ConnectionName<T>;
 
-  /** Number of connections. */
-  size(): number;
+  /** Number of connections. A read-only property (a getter). */
+  readonly size: number;
 
   /** `{ status, circuit, failures, failoverTo }` for each connection. */
   getStats(): Record<ConnectionName<T>, ConnectionStats>;
@@ -680,24 +692,26 @@ export declare class Orchestrator<
 
   /**
    * Records a successful call made on a client from `get()`, against the connection
-   * `name` routes to. Throws {@link UnknownConnectionError} for an unknown name; does
-   * nothing with an external breaker.
+   * `name` routes to. With the built-in breaker, throws {@link UnknownConnectionError}
+   * for an unknown name; without a breaker or with an external one it does nothing.
    */
   recordSuccess(name: ConnectionName<T>): void;
 
   /**
    * Records a failed call made on a client from `get()`, against the connection
    * `name` routes to; when `error` is given, `isFailure` decides whether it counts.
-   * Throws {@link UnknownConnectionError} for an unknown name; does nothing with an
-   * external breaker.
+   * With the built-in breaker, throws {@link UnknownConnectionError} for an unknown
+   * name; without a breaker or with an external one it does nothing.
    */
   recordFailure(name: ConnectionName<T>, error?: unknown): void;
 
   /**
    * On the first of `signals` (default `SIGTERM`, `SIGINT`), emits `shutdown`,
    * disconnects once and, unless `exitProcess: false`, exits with `exitCode`
-   * (default `0`). Calling it again replaces the earlier registration. Returns a
-   * function that removes the handlers.
+   * (default `0`). Handlers are added with `process.on`; each returns the promise of
+   * the shutdown, which concurrent signals share. Calling it again replaces the earlier
+   * registration; `disconnect()` removes the handlers (after it, this registers none).
+   * Returns a function that removes the handlers.
    */
   shutdownOnSignal(options?: ShutdownOptions): () => void;
 
@@ -945,7 +959,7 @@ export declare function middleware(
 /** One connection's entry in a readiness response (the default `detail: 'stats'`). */
 export interface ReadinessConnection {
   status: HealthStatus;
-  circuit: CircuitState | 'n/a';
+  circuit: CircuitState | 'n/a' | 'external';
   /** The backup serving this connection's calls, or `null` when not failed over. */
   failoverTo: string | null;
 }

@@ -299,7 +299,7 @@ test('disconnect() with queries in flight resolves, and every in-flight call set
     db.on('disconnected', (e) => disconnected.push(e.name));
     await db.disconnect();
     expect(disconnected.sort()).toEqual(['cache', 'primary', 'replica']);
-    expect(db.isConnected()).toBe(false);
+    expect(db.isConnected).toBe(false);
 
     const results = await settled; // settles one way or the other; the test timeout is the backstop
     expect(results).toHaveLength(N);

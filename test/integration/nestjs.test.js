@@ -63,7 +63,7 @@ const up = { status: 'healthy', circuit: 'closed', failoverTo: null };
 
 test('the orchestrator is connected once the app listens', () => {
   expect(db).toBeInstanceOf(Orchestrator);
-  expect(db.isConnected()).toBe(true);
+  expect(db.isConnected).toBe(true);
   expect(app.get(OmniDbHealthIndicator)).toBeInstanceOf(OmniDbHealthIndicator);
 });
 
@@ -145,7 +145,7 @@ test('app.close() disconnects the orchestrator (onApplicationShutdown)', async (
   appClosed = true;
   await app.close();
   expect(disconnected.sort()).toEqual(['cache', 'primary', 'replica']);
-  expect(db.isConnected()).toBe(false);
+  expect(db.isConnected).toBe(false);
   await expect(db.execute('primary', (c) => c.query('SELECT 1'))).rejects.toMatchObject({ code: 'OMNIDB_DISCONNECTED' });
 });
 
@@ -183,11 +183,12 @@ describe('OmniDbModule with fake clients', () => {
     let ctxClosed = false;
     try {
       expect(ctx.get(ItemsService).orchestrator).toBe(orchestrator);
-      expect(orchestrator.isConnected()).toBe(true);
+      expect(orchestrator.isConnected).toBe(true);
 
       const indicator = ctx.get(OmniDbHealthIndicator);
+      const upNoBreaker = { ...up, circuit: 'n/a' }; // fakeDb() configures no circuit breaker
       expect(await indicator.isHealthy()).toEqual({
-        omnidb: { status: 'up', connections: { primary: up, cache: up } },
+        omnidb: { status: 'up', connections: { primary: upNoBreaker, cache: upNoBreaker } },
       });
       healthy.cache = false;
       await clock.advance('1s');
@@ -199,7 +200,7 @@ describe('OmniDbModule with fake clients', () => {
 
       ctxClosed = true;
       await ctx.close();
-      expect(orchestrator.isConnected()).toBe(false);
+      expect(orchestrator.isConnected).toBe(false);
       expect(closed.sort()).toEqual(['cache', 'primary']);
     } finally {
       if (!ctxClosed) await ctx.close();
@@ -223,13 +224,13 @@ describe('OmniDbModule with fake clients', () => {
     const orchestrator = ctx.get(OMNIDB_ORCHESTRATOR);
     try {
       expect(orchestrator).toBeInstanceOf(Orchestrator);
-      expect(orchestrator.isConnected()).toBe(true);
+      expect(orchestrator.isConnected).toBe(true);
       expect(await orchestrator.execute('primary', (c) => c.id)).toBe('fake');
     } finally {
       await ctx.close();
       await orchestrator.disconnect();
     }
-    expect(orchestrator.isConnected()).toBe(false);
+    expect(orchestrator.isConnected).toBe(false);
   });
 
   test('bad module options throw ConfigError', () => {

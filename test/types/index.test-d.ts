@@ -131,9 +131,13 @@ expectError(db.get('nope'));
 
 expectType<Promise<void>>(db.connect());
 expectType<Promise<void>>(db.disconnect());
-expectType<boolean>(db.isConnected());
+expectType<boolean>(db.isConnected);
+expectError(db.isConnected());
+expectError((db.isConnected = true));
 expectType<Array<'primary' | 'replica' | 'cache'>>(db.list());
-expectType<number>(db.size());
+expectType<number>(db.size);
+expectError(db.size());
+expectError((db.size = 3));
 
 const someName: string = 'cache';
 if (db.has(someName)) {
@@ -144,7 +148,7 @@ const stats = db.getStats();
 expectType<Record<'primary' | 'replica' | 'cache', ConnectionStats>>(stats);
 expectType<ConnectionStats>(stats.primary);
 expectType<'healthy' | 'degraded' | 'unhealthy'>(stats.cache.status);
-expectType<'closed' | 'open' | 'half-open' | 'n/a'>(stats.cache.circuit);
+expectType<'closed' | 'open' | 'half-open' | 'n/a' | 'external'>(stats.cache.circuit);
 expectType<number>(stats.cache.failures);
 expectType<string | null>(stats.cache.failoverTo);
 expectError(stats.nope);
@@ -310,7 +314,7 @@ new Orchestrator({
 
 // Circuit breaker: off, settings, classifier, external breakers.
 const noBreaker = new Orchestrator({ connections: { primary: pg }, circuitBreaker: false });
-expectType<'closed' | 'open' | 'half-open' | 'n/a'>(noBreaker.getStats().primary.circuit);
+expectType<'closed' | 'open' | 'half-open' | 'n/a' | 'external'>(noBreaker.getStats().primary.circuit);
 new Orchestrator({ connections: { primary: pg }, circuitBreaker: true }); // the defaults (CONTRACT: "or true")
 expectError(new Orchestrator({ connections: { primary: pg }, circuitBreaker: 'on' }));
 new Orchestrator({
