@@ -212,12 +212,6 @@ int64_t Orchestrator::circuit_ms(int32_t id, CircuitState state, int64_t now) co
   return ms;
 }
 
-void Orchestrator::RebaseMetrics(int64_t now) {
-  for (ConnectionMetrics& m : metrics_) {
-    if (m.circuit_ms[0] == 0 && m.circuit_ms[1] == 0 && m.circuit_ms[2] == 0) m.circuit_since = now;
-  }
-}
-
 bool Orchestrator::Usable(int32_t id) const {
   return health_[id].status() != HealthStatus::kUnhealthy &&
          circuits_[id].state() == CircuitState::kClosed;

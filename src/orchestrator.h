@@ -131,9 +131,6 @@ class Orchestrator {
   const ConnectionMetrics& metrics(int32_t id) const { return metrics_[id]; }
   // Milliseconds spent in `state` up to `now`, the current stretch included.
   int64_t circuit_ms(int32_t id, CircuitState state, int64_t now) const;
-  // Moves the time-in-state base to `now` for connections whose circuit never
-  // changed (a host whose clock starts later than the constructor assumed).
-  void RebaseMetrics(int64_t now);
 
  private:
   struct CheckSlot {

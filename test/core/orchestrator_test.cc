@@ -1130,11 +1130,6 @@ TEST_F(OrchestratorTest, TimeInStateCountsHealthHeldOpenAndExternalStates) {
   EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kClosed, kT0 + 1000), kT0 + 700);
 }
 
-TEST_F(OrchestratorTest, RebaseMetricsMovesTheStartOfAnUnchangedCircuit) {
-  core_->RebaseMetrics(kT0);
-  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kClosed, kT0 + 250), 250);
-}
-
 TEST_F(OrchestratorTest, CheckLatencyIsMeasuredFromStartToAnswer) {
   EXPECT_EQ(core_->metrics(kPrimary).check_latency_last_ms, -1);
   StartMonitoring(kT0);
