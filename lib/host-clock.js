@@ -5,21 +5,38 @@
 // before or after this module loaded drive every orchestrator timer: health rounds,
 // check timeouts and retries, circuit resets, execute() deadlines.
 //
-// now() is globalThis.performance.now() plus an offset, and never goes back:
-//   - a reading below the last one (performance faked after the clock was read,
-//     its fake starting at 0) raises the offset, so time goes on from there;
+// now() never goes back, and moves as the timers that drive it say:
+//   - while the global setTimeout is a @sinonjs/fake-timers fake (it carries its
+//     `clock`), it reads that fake clock's `now`, whatever else is faked or not
+//     (`doNotFake: ['performance']`, or Date too): time moves exactly as far as the
+//     test advances it; otherwise it reads globalThis.performance.now();
+//   - when the source changes (fakes installed or removed) it goes on from its
+//     last reading, neither jumping to the fake epoch nor going back;
 //   - a timer of this clock that fires before the reading has reached its due time
-//     (setTimeout faked but performance not) raises it to the due time: time then
-//     moves as the fired timers say, and goes on from there once real timers are back.
+//     (another kind of fake setTimeout) raises it to that due time.
 // Milliseconds, fractional; the core reads whole milliseconds.
 const { setTimeout: nodeSetTimeout } = require('timers');
 
 class HostClock {
-  #offset = 0;
-  #last = -Infinity;
+  #offset = 0; // added to the source's reading
+  #last = -Infinity; // the last reading
+  #source = null; // the fake clock read, null for performance.now()
 
   now() {
-    let t = globalThis.performance.now() + this.#offset;
+    const fake = globalThis.setTimeout.clock;
+    let raw;
+    let source = null;
+    if (fake !== undefined && fake !== null && typeof fake.now === 'number') {
+      raw = fake.now;
+      source = fake;
+    } else {
+      raw = globalThis.performance.now();
+    }
+    if (source !== this.#source) {
+      this.#source = source;
+      if (this.#last !== -Infinity) this.#offset = this.#last - raw;
+    }
+    let t = raw + this.#offset;
     if (t < this.#last) {
       this.#offset += this.#last - t;
       t = this.#last;

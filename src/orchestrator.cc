@@ -142,6 +142,24 @@ void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now
   }
 }
 
+int64_t Orchestrator::next_due() {
+  TimerEntry e;
+  while (scheduler_.Peek(&e) && Stale(e)) scheduler_.Pop();
+  return scheduler_.next_due();
+}
+
+// Whether RunDue() would do nothing for `e`: the same tests as its handlers.
+bool Orchestrator::Stale(const TimerEntry& e) const {
+  switch (e.kind) {
+    case TimerKind::kHealthRound: return !running_ || e.token != round_token_;
+    case TimerKind::kCheckTimeout: return checks_[e.conn].token != e.token;
+    case TimerKind::kCheckRetry: return !running_ || checks_[e.conn].retry != e.token;
+    case TimerKind::kCircuitReset:
+      return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
+  }
+  return false;
+}
+
 void Orchestrator::RunDue(int64_t now) {
   TimerEntry e;
   while (scheduler_.PopDue(now, &e)) {

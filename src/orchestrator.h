@@ -118,7 +118,10 @@ class Orchestrator {
 
   // Runs every timer due at or before `now`.
   void RunDue(int64_t now);
-  int64_t next_due() const { return scheduler_.next_due(); }
+  // The earliest deadline of work that will happen, -1 when none: stale entries
+  // at the top are dropped first, so the host's one timer (and a test's
+  // runOnlyPendingTimers()) fires for something real.
+  int64_t next_due();
 
   bool TakeEvent(Event* out);
   size_t pending_events() const { return events_.size(); }
@@ -148,6 +151,7 @@ class Orchestrator {
             uint64_t token, int64_t now);
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
+  bool Stale(const TimerEntry& e) const;
   // May serve any call: circuit closed, health not unhealthy.
   bool Usable(int32_t id) const;
   // May serve trial calls only: circuit half-open, health not unhealthy.
