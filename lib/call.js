@@ -10,8 +10,9 @@
 //   - a deadline (`timeout`), a caller `signal`, a half-open trial or an external
 //     breaker: the call gets a record (a `Call`, which is also the `ctx` fn sees)
 //     and a promise of its own, so it can settle without fn. Deadlines share one
-//     coarse ticker (TICK_MS) that runs only while such calls are in flight; the
-//     AbortSignal is created only if fn reads `ctx.signal`.
+//     coarse ticker (TICK_MS) that runs only while such calls are in flight (one
+//     exact timer instead under a ManualClock or fake timers); the AbortSignal is
+//     created only if fn reads `ctx.signal`.
 //
 // Failure semantics (see CONTRACT.md "Routing and errors at call time"):
 //   - a half-open connection gets only its admitted trial calls; every other call
