@@ -7,9 +7,11 @@
 //
 // now() never goes back, and moves as the timers that drive it say:
 //   - while the global setTimeout is a @sinonjs/fake-timers fake (it carries its
-//     `clock`), it reads that fake clock's `now`, whatever else is faked or not
-//     (`doNotFake: ['performance']`, or Date too): time moves exactly as far as the
-//     test advances it; otherwise it reads globalThis.performance.now();
+//     `clock`), it reads that fake clock's own performance.now(), whatever else is
+//     faked or not (`doNotFake: ['performance']`, or Date too): time moves exactly
+//     as far as the test advances it, and setSystemTime() (which moves the fake
+//     Date, not the timers) leaves it alone; otherwise it reads
+//     globalThis.performance.now();
 //   - when the source changes (fakes installed or removed) it goes on from its
 //     last reading, neither jumping to the fake epoch nor going back;
 //   - a timer of this clock that fires before the reading has reached its due time
@@ -27,7 +29,8 @@ class HostClock {
     let raw;
     let source = null;
     if (fake !== undefined && fake !== null && typeof fake.now === 'number') {
-      raw = fake.now;
+      const perf = fake.performance;
+      raw = perf !== undefined && perf !== null && typeof perf.now === 'function' ? perf.now() : fake.now;
       source = fake;
     } else {
       raw = globalThis.performance.now();

@@ -222,6 +222,25 @@ describe.each(MODES)('jest.useFakeTimers(): %s', (mode, config, dateFaked) => {
       ]);
       expect(db.metrics().pg.lastCheckAt).toBe(t0 + 10_000); // the round at 10s
     });
+
+    test('setSystemTime() moves the timestamps, not the timers', async () => {
+      const db = make({ connections: { pg: {} }, circuitBreaker: { threshold: 1, resetTimeout: '10s' } });
+      const events = record(db, ['circuit:half-open']);
+      await openCircuit(db, 'pg');
+      jest.advanceTimersByTime(5000);
+      jest.setSystemTime(Date.now() + 86_400_000); // a day ahead
+      jest.advanceTimersByTime(4999);
+      expect(events).toHaveLength(0);
+      jest.advanceTimersByTime(1);
+      expect(events).toEqual([['circuit:half-open', { name: 'pg', timestamp: Date.now() }]]);
+      jest.setSystemTime(Date.now() - 3 * 86_400_000); // and back, past where it started
+      const call = watch(db.execute('pg', () => new Promise(() => {}), { timeout: 100 }));
+      jest.advanceTimersByTime(99);
+      await Promise.resolve();
+      expect(call.settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(call.error.code).toBe('OMNIDB_TIMEOUT');
+    });
   } else {
     test('event timestamps are the real Date.now()', async () => {
       const before = Date.now();
