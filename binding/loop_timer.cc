@@ -13,11 +13,6 @@ LoopTimer::LoopTimer(napi_env env, Callback callback, void* owner)
   napi_get_uv_event_loop(env, &loop_);
 }
 
-int64_t LoopTimer::Now() {
-  uv_update_time(loop_);
-  return static_cast<int64_t>(uv_now(loop_));
-}
-
 void LoopTimer::Arm(int64_t delay_ms, bool keep_alive) {
   if (block_ == nullptr) {
     block_ = new Block();

@@ -22,19 +22,15 @@ class LoopTimer {
   LoopTimer(const LoopTimer&) = delete;
   LoopTimer& operator=(const LoopTimer&) = delete;
 
-  // Milliseconds on the loop's clock, refreshed first: the cached loop time can be
-  // far behind after a long synchronous stretch of JS.
-  int64_t Now();
   // Fires the callback once, `delay_ms` from now. Opens the handle on first use.
-  // `keep_alive`: whether this timer alone keeps the process running. Monitoring
-  // does, like a setInterval; a circuit reset pending after disconnect does not.
+  // `keep_alive`: whether this timer alone keeps the process running (a probe's
+  // timeout does, like the socket it bounds).
   void Arm(int64_t delay_ms, bool keep_alive);
   // Cancels a pending callback; the handle stays open for the next Arm() (no allocation,
   // no cleanup hook churn for a timer re-armed often, like a probe's timeout).
   void Stop();
   // Releases the handle; a later Arm() opens a new one.
   void Close();
-  bool open() const { return block_ != nullptr; }
 
  private:
   struct Block;

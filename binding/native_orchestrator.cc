@@ -61,17 +61,14 @@ Napi::Function NativeOrchestrator::Define(Napi::Env env) {
           InstanceMethod<&NativeOrchestrator::RecordFailure>("recordFailure"),
           InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
           InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
-          InstanceMethod<&NativeOrchestrator::SetTime>("setTime"),
+          InstanceMethod<&NativeOrchestrator::RunDue>("runDue"),
           InstanceMethod<&NativeOrchestrator::Fallback>("fallback"),
-          InstanceMethod<&NativeOrchestrator::Now>("now"),
-          InstanceMethod<&NativeOrchestrator::NextDue>("nextDue"),
           InstanceMethod<&NativeOrchestrator::Details>("details"),
       });
 }
 
 NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<NativeOrchestrator>(info),
-      timer_(info.Env(), &NativeOrchestrator::OnTimer, this) {
+    : Napi::ObjectWrap<NativeOrchestrator>(info) {
   Napi::Env env = info.Env();
   omnidb::OrchestratorConfig config = ReadConfig(info[0].As<Napi::Object>());
   Napi::Int32Array table = info[1].As<Napi::Int32Array>();
@@ -79,16 +76,19 @@ NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
     throw Napi::RangeError::New(env, "state table too small");
   }
   table_ = Napi::Persistent(table);
-  info.This().As<Napi::Object>().Set("dispatch", info[2].As<Napi::Function>());
-  manual_clock_ = info[3].ToBoolean().Value();
-  async_context_ = std::make_unique<Napi::AsyncContext>(env, "omnidb:orchestrator");
-  core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data(), CurrentTime());
+  Napi::Object self = info.This().As<Napi::Object>();
+  self.Set("dispatch", info[2].As<Napi::Function>());
+  self.Set("schedule", info[3].As<Napi::Function>());
+  now_ = info[4].As<Napi::Number>().Int64Value();
+  core_ = std::make_unique<omnidb::Orchestrator>(config, table.Data(), now_);
 }
 
-NativeOrchestrator::~NativeOrchestrator() { timer_.Close(); }
+NativeOrchestrator::~NativeOrchestrator() = default;
 
-int64_t NativeOrchestrator::CurrentTime() {
-  return manual_clock_ ? manual_now_ : timer_.Now();
+int64_t NativeOrchestrator::Time(const Napi::CallbackInfo& info, size_t index) {
+  const int64_t now = info[index].As<Napi::Number>().Int64Value();
+  if (now > now_) now_ = now;
+  return now_;
 }
 
 int32_t NativeOrchestrator::Id(const Napi::CallbackInfo& info, size_t index) {
@@ -103,7 +103,7 @@ uint32_t NativeOrchestrator::Ticket(const Napi::CallbackInfo& info, size_t index
   return info[index].IsNumber() ? info[index].As<Napi::Number>().Uint32Value() : 0;
 }
 
-void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
+void NativeOrchestrator::Flush(Napi::Env env) {
   // A listener may call back into this object (disconnect() in a 'circuit:open'
   // handler): the outer Flush keeps draining, so events stay in order, and it is
   // the one that finishes a close requested meanwhile (see Close()).
@@ -111,22 +111,45 @@ void NativeOrchestrator::Flush(Napi::Env env, bool from_loop) {
   // Raw N-API with status checks, not node-addon-api: while a worker is being
   // terminated every call into JS fails, and node-addon-api's error path aborts
   // the process there. A failed call here just stops the flush.
+  //
+  // The schedule goes first: the state is settled before any event is delivered,
+  // and a listener that throws must not leave JS without its next wake-up.
+  Schedule(env);
   if (!flushing_) {
     flushing_ = true;
-    DrainEvents(env, from_loop);
+    DrainEvents(env);
     flushing_ = false;
     if (closing_ && !closed_) FinishClose();
   }
-  if (closing_ || manual_clock_) return;
-  const int64_t due = core_->next_due();
-  if (due < 0) {
-    timer_.Close();
-  } else {
-    timer_.Arm(due - timer_.Now(), core_->running());
-  }
 }
 
-void NativeOrchestrator::DrainEvents(napi_env env, bool from_loop) {
+// schedule(due, keepAlive): only when either changed. keepAlive while monitoring
+// runs (like a setInterval); a circuit reset pending after stop() does not keep the
+// process alive. Once closing, nothing is due any more.
+void NativeOrchestrator::Schedule(napi_env env) {
+  const int64_t due = closing_ ? -1 : core_->next_due();
+  const bool keep = due >= 0 && core_->running();
+  if (due == scheduled_due_ && keep == scheduled_keep_) return;
+  scheduled_due_ = due;
+  scheduled_keep_ = keep;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value self;
+  napi_value schedule;
+  napi_value global;
+  napi_value args[2];
+  napi_value result;
+  if (napi_get_reference_value(env, static_cast<napi_ref>(*this), &self) == napi_ok && self != nullptr &&
+      napi_get_named_property(env, self, "schedule", &schedule) == napi_ok &&
+      napi_get_global(env, &global) == napi_ok &&
+      napi_create_double(env, static_cast<double>(due), &args[0]) == napi_ok &&
+      napi_get_boolean(env, keep, &args[1]) == napi_ok) {
+    napi_call_function(env, global, schedule, 2, args, &result);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+void NativeOrchestrator::DrainEvents(napi_env env) {
   napi_value self;
   napi_value dispatch;
   napi_value global;
@@ -148,35 +171,11 @@ void NativeOrchestrator::DrainEvents(napi_env env, bool from_loop) {
     for (int i = 0; i < 7 && ok; ++i) ok = napi_create_double(env, values[i], &args[i]) == napi_ok;
     napi_value result;
     napi_status status = napi_generic_failure;
-    if (ok) {
-      status = from_loop ? napi_make_callback(env, async_context_->operator napi_async_context(), global,
-                                              dispatch, 7, args, &result)
-                         : napi_call_function(env, global, dispatch, 7, args, &result);
-    }
+    if (ok) status = napi_call_function(env, global, dispatch, 7, args, &result);
     napi_close_handle_scope(env, scope);
-    if (status != napi_ok) {
-      // From JS, a pending exception propagates to the caller by itself. From the
-      // loop nothing above us can catch it: hand it to 'uncaughtException' (a
-      // no-op while the environment is shutting down).
-      bool pending = false;
-      if (from_loop && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-        napi_value error;
-        if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
-      }
-      return;
-    }
+    // Every call comes from JS: a pending exception propagates to the caller.
+    if (status != napi_ok) return;
   }
-}
-
-void NativeOrchestrator::OnTimer(void* raw) {
-  auto* self = static_cast<NativeOrchestrator*>(raw);
-  if (self->closing_) return;
-  napi_env env = self->Env();
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  self->core_->RunDue(self->CurrentTime());
-  self->Flush(Napi::Env(env), true);
-  napi_close_handle_scope(env, scope);
 }
 
 void NativeOrchestrator::HoldWhileRunning() {
@@ -194,12 +193,12 @@ void NativeOrchestrator::ReleaseWhenStopped() {
 Napi::Value NativeOrchestrator::Start(const Napi::CallbackInfo& info) {
   if (!closing_) {
     // The first round starts now, inside this call, so connect() sees its checks.
-    const int64_t now = CurrentTime();
+    const int64_t now = Time(info, 0);
     core_->Start(now);
     // Before the flush: a listener in it may stop or close again.
     HoldWhileRunning();
     core_->RunDue(now);
-    Flush(info.Env(), false);
+    Flush(info.Env());
   }
   return info.Env().Undefined();
 }
@@ -208,7 +207,7 @@ Napi::Value NativeOrchestrator::Stop(const Napi::CallbackInfo& info) {
   if (!closing_) {
     core_->Stop();
     ReleaseWhenStopped();
-    Flush(info.Env(), false);
+    Flush(info.Env());
   }
   return info.Env().Undefined();
 }
@@ -222,14 +221,13 @@ Napi::Value NativeOrchestrator::Close(const Napi::CallbackInfo& info) {
   if (!closing_) {
     closing_ = true;
     core_->Stop();
-    Flush(info.Env(), false);  // inside a flush: returns at once, the outer one finishes
+    Flush(info.Env());  // inside a flush: returns at once, the outer one finishes
   }
   return info.Env().Undefined();
 }
 
 void NativeOrchestrator::FinishClose() {
   closed_ = true;
-  timer_.Close();
   ReleaseWhenStopped();
 }
 
@@ -251,14 +249,14 @@ Napi::Value NativeOrchestrator::ReleaseTrial(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeOrchestrator::RecordSuccess(const Napi::CallbackInfo& info) {
-  core_->RecordSuccess(Id(info, 0), Ticket(info, 1), CurrentTime());
-  Flush(info.Env(), false);
+  core_->RecordSuccess(Id(info, 0), Ticket(info, 1), Time(info, 2));
+  Flush(info.Env());
   return info.Env().Undefined();
 }
 
 Napi::Value NativeOrchestrator::RecordFailure(const Napi::CallbackInfo& info) {
-  core_->RecordFailure(Id(info, 0), Ticket(info, 1), CurrentTime());
-  Flush(info.Env(), false);
+  core_->RecordFailure(Id(info, 0), Ticket(info, 1), Time(info, 2));
+  Flush(info.Env());
   return info.Env().Undefined();
 }
 
@@ -267,46 +265,31 @@ Napi::Value NativeOrchestrator::ReportCheck(const Napi::CallbackInfo& info) {
   const auto token = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
   const auto outcome = static_cast<omnidb::CheckOutcome>(info[2].As<Napi::Number>().Int32Value());
   const std::string error = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
-  core_->ReportCheck(id, token, outcome, error, CurrentTime());
-  Flush(info.Env(), false);
+  core_->ReportCheck(id, token, outcome, error, Time(info, 4));
+  Flush(info.Env());
   return info.Env().Undefined();
 }
 
 Napi::Value NativeOrchestrator::SetExternalCircuit(const Napi::CallbackInfo& info) {
   const int32_t id = Id(info, 0);
   const auto state = static_cast<omnidb::CircuitState>(info[1].As<Napi::Number>().Int32Value());
-  core_->SetExternalCircuit(id, state, CurrentTime());
-  Flush(info.Env(), false);
+  core_->SetExternalCircuit(id, state, Time(info, 2));
+  Flush(info.Env());
   return info.Env().Undefined();
 }
 
-// Manual clock: move time to `now` and run what fell due. Returns the next due, -1 if none.
-Napi::Value NativeOrchestrator::SetTime(const Napi::CallbackInfo& info) {
-  const int64_t now = info[0].As<Napi::Number>().Int64Value();
-  if (!clock_set_) {
-    // The first reading of a ManualClock (which may start past 0) is when the
-    // connections start their closed stretch.
-    clock_set_ = true;
-    if (now > manual_now_) core_->RebaseMetrics(now);
-  }
-  if (now > manual_now_) manual_now_ = now;
+// runDue(now): the wake-up JS armed for the last schedule() fired; runs what is due.
+Napi::Value NativeOrchestrator::RunDue(const Napi::CallbackInfo& info) {
+  const int64_t now = Time(info, 0);
   if (!closing_) {
-    core_->RunDue(manual_now_);
-    Flush(info.Env(), false);
+    core_->RunDue(now);
+    Flush(info.Env());
   }
-  return Napi::Number::New(info.Env(), static_cast<double>(core_->next_due()));
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeOrchestrator::Fallback(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), core_->Fallback(Id(info, 0), Id(info, 1)));
-}
-
-Napi::Value NativeOrchestrator::Now(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(CurrentTime()));
-}
-
-Napi::Value NativeOrchestrator::NextDue(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(closing_ ? -1 : core_->next_due()));
 }
 
 Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {
@@ -329,7 +312,7 @@ Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {
   }
   out.Set("transitions", transitions);
   const omnidb::ConnectionMetrics& m = core_->metrics(id);
-  const int64_t now = CurrentTime();
+  const int64_t now = Time(info, 1);
   Napi::Array circuit_ms = Napi::Array::New(env, 3);
   for (uint32_t s = 0; s < 3; ++s) {
     circuit_ms.Set(s, static_cast<double>(core_->circuit_ms(id, static_cast<omnidb::CircuitState>(s), now)));

@@ -10,8 +10,9 @@
 //   - a deadline (`timeout`), a caller `signal`, a half-open trial or an external
 //     breaker: the call gets a record (a `Call`, which is also the `ctx` fn sees)
 //     and a promise of its own, so it can settle without fn. Deadlines share one
-//     coarse ticker (TICK_MS) that runs only while such calls are in flight; the
-//     AbortSignal is created only if fn reads `ctx.signal`.
+//     coarse ticker (TICK_MS) that runs only while such calls are in flight (one
+//     exact timer instead under a ManualClock or fake timers); the AbortSignal is
+//     created only if fn reads `ctx.signal`.
 //
 // Failure semantics (see CONTRACT.md "Routing and errors at call time"):
 //   - a half-open connection gets only its admitted trial calls; every other call
@@ -197,7 +198,8 @@ class Calls {
   #isFailure;
   #external = null;
   #time;
-  #setTimer;
+  #timer; // the one timer of every deadline in flight (the ticker)
+  #exact; // () => deadlines must be timed exactly: see #deadlineFor
   #contexts; // per connection: the frozen { signal: NEVER, name } of plain calls
   #routeContexts; // per connection: RouteContext
   #routeControllers; // per connection: AbortController of the idempotent calls on it, or null
@@ -212,19 +214,17 @@ class Calls {
   #budget;
   #head = null; // calls with a record, in flight: a doubly linked list
   #deadlines = 0; // of which have a deadline
-  #ticker = null; // the one timer of every deadline in flight
+  #armed = false; // the ticker is armed
+  #coarse = false; // armed as a coarse ticker (TICK_MS): see #deadlineFor
   #tickNow = 0; // the clock when it was armed or last fired
   #armedFor = 0;
-  #coarse; // the real clock: see #deadlineFor
-  #clearTimer;
-  #tick;
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
   #counting = true; // the built-in breaker is on: failures are recorded in the core
   #disconnected = false;
 
-  constructor({ names, ids, clients, state, native, metrics, isFailure, time, setTimer, clearTimer, exactTime }) {
+  constructor({ names, ids, clients, state, native, metrics, isFailure, time, timer, exact }) {
     this.#names = names;
     this.#ids = ids;
     this.#clients = clients;
@@ -235,9 +235,7 @@ class Calls {
     this.#mask = metrics.mask;
     this.#isFailure = isFailure;
     this.#time = time;
-    this.#setTimer = setTimer;
-    this.#clearTimer = clearTimer;
-    this.#coarse = !exactTime;
+    this.#exact = exact;
     const n = names.length;
     this.#contexts = names.map((name) => Object.freeze({ signal: NEVER, name }));
     this.#routeContexts = names.map((name, i) => new RouteContext(this, i, name));
@@ -259,7 +257,7 @@ class Calls {
       m.pending[target] = -1;
       this.#callFailed(target, 0, err);
     });
-    this.#tick = () => this.#onTick();
+    this.#timer = timer(() => this.#onTick());
   }
 
   /** Calls run through these adapters (circuitBreaker.use). */
@@ -730,7 +728,7 @@ class Calls {
 
   #succeeded(target, trial) {
     if (this.#watch[target] !== 0) this.#aliveSeq[target] = this.#seq;
-    if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial);
+    if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) this.#native.recordSuccess(target, trial, this.#time());
   }
 
   /** The connection answered (a health check passed): calls in flight on it are not lost. */
@@ -763,10 +761,10 @@ class Calls {
       counts = true; // a broken classifier must not hide an outage
     }
     if (counts) {
-      this.#native.recordFailure(target, trial);
+      this.#native.recordFailure(target, trial, this.#time());
     } else if (trial !== 0 || this.#state[target * SLOTS + FAILURES] !== 0) {
       // The database answered (with a complaint about the query): that is health.
-      this.#native.recordSuccess(target, trial);
+      this.#native.recordSuccess(target, trial, this.#time());
     }
   }
 
@@ -829,32 +827,36 @@ class Calls {
     call.next = null;
   }
 
-  // When a call starting now with `timeout` is due. On the real clock a reading
-  // costs about as much as a whole call here, so while the ticker runs its last
-  // reading stands in: the deadline is then counted from the end of that tick, never
-  // early, at most two ticks late. A ManualClock is read exactly and the timer armed
-  // for the earliest deadline itself, so tests see deadlines to the millisecond.
+  // When a call starting now with `timeout` is due. On the host's real timers a
+  // reading costs about as much as a whole call here, so while the coarse ticker
+  // runs its last reading stands in: the deadline is then counted from the end of
+  // that tick, never early, at most two ticks late. A ManualClock, or fake timers
+  // (which fire only when a test advances them), are timed exactly: the clock read
+  // and the timer armed for the earliest deadline itself, so tests see deadlines to
+  // the millisecond.
   #deadlineFor(timeout) {
-    if (this.#coarse && this.#ticker !== null) return this.#tickNow + TICK_MS + timeout;
+    if (this.#coarse && !this.#exact()) return this.#tickNow + TICK_MS + timeout;
     const now = this.#time();
     const due = now + timeout;
-    if (this.#coarse) {
-      this.#arm(now, TICK_MS);
-    } else if (this.#ticker === null || due < this.#armedFor) {
-      this.#arm(now, timeout);
+    if (!this.#exact()) {
+      this.#arm(now, TICK_MS, true); // no coarse ticker armed: start it
+    } else if (!this.#armed || this.#coarse || due < this.#armedFor) {
+      this.#arm(now, timeout, false);
     }
     return due;
   }
 
-  #arm(now, ms) {
-    if (this.#ticker !== null) this.#clearTimer(this.#ticker);
+  #arm(now, ms, coarse) {
+    this.#armed = true;
+    this.#coarse = coarse;
     this.#tickNow = now;
     this.#armedFor = now + ms;
-    this.#ticker = this.#setTimer(this.#tick, ms);
+    this.#timer.arm(ms, false); // calls in flight do not keep the process alive by their deadline
   }
 
   #onTick() {
-    this.#ticker = null;
+    this.#armed = false;
+    this.#coarse = false;
     const now = this.#time();
     this.#tickNow = now;
     let expired = null;
@@ -873,8 +875,9 @@ class Calls {
       earliest = Infinity;
       for (let c = this.#head; c !== null; c = c.next) if (c.due > 0 && c.due < earliest) earliest = c.due;
     }
-    if (this.#deadlines > 0 && this.#ticker === null && earliest !== Infinity) {
-      this.#arm(now, this.#coarse ? TICK_MS : earliest - now);
+    if (this.#deadlines > 0 && !this.#armed && earliest !== Infinity) {
+      if (this.#exact()) this.#arm(now, earliest - now, false);
+      else this.#arm(now, TICK_MS, true);
     }
   }
 

@@ -26,6 +26,7 @@ class HealthChecks {
   #clients;
   #checks;
   #native;
+  #now;
   #report; // (event, payload) for 'error'
   #onAlive; // (id): the connection answered
   #inflight = new Map(); // check token -> { id, controller, release }
@@ -36,11 +37,12 @@ class HealthChecks {
   /** Per connection: { latencyMs, role, lagMs } of the last result object, or null. */
   info;
 
-  constructor({ names, clients, checks, native, emitError, onAlive }) {
+  constructor({ names, clients, checks, native, now, emitError, onAlive }) {
     this.#names = names;
     this.#clients = clients;
     this.#checks = checks;
     this.#native = native;
+    this.#now = now;
     this.#report = emitError;
     this.#onAlive = onAlive;
     this.lastError = names.map(() => null);
@@ -156,7 +158,7 @@ class HealthChecks {
     } else {
       this.#onAlive(id);
     }
-    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message);
+    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message, this.#now());
   }
 }
 

@@ -13,9 +13,8 @@ let hasOwnBrand; // (value) => value was built by this copy's ManualClock constr
 
 class ManualClock {
   #now;
-  #natives = new Set();
-  #timers = new Map();
-  #nextTimer = 1;
+  #timers = new Set(); // armed: { due, seq, fn }
+  #seq = 0;
 
   static {
     hasOwnBrand = (value) => #now in value; // runs no trap: false for any Proxy
@@ -55,23 +54,20 @@ class ManualClock {
 
   #earliest() {
     let due = -1;
-    for (const n of this.#natives) {
-      const d = n.nextDue();
-      if (d >= 0 && (due < 0 || d < due)) due = d;
-    }
-    for (const t of this.#timers.values()) {
+    for (const t of this.#timers) {
       if (due < 0 || t.due < due) due = t.due;
     }
     return due;
   }
 
+  // Every timer due by now, earliest first (ties: in the order they were armed).
   #fire() {
-    for (const n of this.#natives) n.setTime(this.#now);
-    for (const [id, t] of [...this.#timers]) {
-      if (t.due <= this.#now) {
-        this.#timers.delete(id);
-        t.fn();
-      }
+    const due = [];
+    for (const t of this.#timers) if (t.due <= this.#now) due.push(t);
+    due.sort((a, b) => a.due - b.due || a.seq - b.seq);
+    for (const t of due) {
+      if (!this.#timers.delete(t)) continue; // cancelled or re-armed by an earlier one
+      t.fn();
     }
   }
 
@@ -80,24 +76,32 @@ class ManualClock {
     return hasOwnBrand(this);
   }
 
-  // Internal: used by Orchestrator.
-  _attach(nativeOrchestrator) {
-    this.#natives.add(nativeOrchestrator);
-    nativeOrchestrator.setTime(this.#now);
+  // Internal, used by Orchestrator: the same interface as lib/host-clock.js, where
+  // the host fires the timers; here advance() does.
+  _exact() {
+    return true;
   }
 
-  _detach(nativeOrchestrator) {
-    this.#natives.delete(nativeOrchestrator);
-  }
-
-  _setTimeout(fn, ms) {
-    const id = this.#nextTimer++;
-    this.#timers.set(id, { due: this.#now + ms, fn });
-    return id;
-  }
-
-  _clearTimeout(id) {
-    this.#timers.delete(id);
+  _timer(fn) {
+    let armed = null;
+    const cancel = () => {
+      if (armed === null) return;
+      this.#timers.delete(armed);
+      armed = null;
+    };
+    return {
+      arm: (ms) => {
+        cancel();
+        const t = { due: this.#now + (ms > 0 ? ms : 0), seq: this.#seq++, fn: null };
+        t.fn = () => {
+          armed = null;
+          fn();
+        };
+        armed = t;
+        this.#timers.add(t);
+      },
+      cancel,
+    };
   }
 }
 

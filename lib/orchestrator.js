@@ -7,7 +7,6 @@
 //   lib/stats.js       getStats(), health(), metrics(), Prometheus
 // Core events (transitions, check requests) arrive in #dispatch.
 const { EventEmitter } = require('events');
-const { performance } = require('perf_hooks');
 const { CallMetrics } = require('./metrics');
 const { NativeOrchestrator } = require('./native');
 const { normalizeConfig } = require('./options');
@@ -18,6 +17,7 @@ const { Calls } = require('./call');
 const { HealthChecks, messageOf } = require('./checks');
 const { Stats } = require('./stats');
 const { closeClient, signalOptions, onSignals } = require('./lifecycle');
+const { hostClock } = require('./host-clock');
 const { OmniDbError, CircuitOpenError, UnknownConnectionError } = require('./errors');
 const { Slot, Circuit, HEALTH_NAMES, REASONS, EventType } = require('./constants');
 
@@ -33,7 +33,8 @@ class Orchestrator extends EventEmitter {
   #external = null; // per connection: ExternalBreaker adapter, or null when built-in
   #builtIn; // the built-in breaker is on (circuitBreaker: true or an object without `use`)
   #externalReason;
-  #clock;
+  #clock; // the ManualClock given, or null
+  #time; // the clock everything runs on: that ManualClock or the host clock
   #closeTimeout;
   #connected = false;
   #connecting = null;
@@ -57,11 +58,19 @@ class Orchestrator extends EventEmitter {
     this.#probes = opts.checks.filter((check) => check !== null && check[PROBE] !== undefined);
     this.#externalReason = names.map(() => null);
     const state = new Int32Array(names.length * Slot.COUNT);
+    const clock = this.#clock !== null ? this.#clock : hostClock;
+    this.#time = clock;
+    const now = () => clock.now();
+    // The core's one wake-up: it says when (schedule), the clock fires it.
+    const wakeup = clock._timer(() => this.#native.runDue(clock.now()));
     this.#native = new NativeOrchestrator(opts.native, state,
       (type, conn, a, b, reason, token) => this.#dispatch(type, conn, a, b, reason, token),
-      this.#clock !== null);
+      (due, keepAlive) => {
+        if (due < 0) wakeup.cancel();
+        else wakeup.arm(due - clock.now(), keepAlive);
+      },
+      clock.now());
     const metrics = new CallMetrics(names.length, opts.sampleEvery);
-    const clock = this.#clock;
     this.#calls = new Calls({
       names,
       ids: this.#ids,
@@ -70,10 +79,9 @@ class Orchestrator extends EventEmitter {
       native: this.#native,
       metrics,
       isFailure: opts.isFailure || defaultIsFailure,
-      time: clock !== null ? () => clock.now() : () => performance.now(),
-      setTimer: clock !== null ? (fn, ms) => clock._setTimeout(fn, ms) : (fn, ms) => setTimeout(fn, ms).unref(),
-      clearTimer: clock !== null ? (t) => clock._clearTimeout(t) : (t) => clearTimeout(t),
-      exactTime: clock !== null,
+      time: now,
+      timer: (fn) => clock._timer(fn),
+      exact: () => clock._exact(),
     });
     if (!this.#builtIn) this.#calls.uncounted();
     this.#checks = new HealthChecks({
@@ -81,11 +89,12 @@ class Orchestrator extends EventEmitter {
       clients: opts.clients,
       checks: opts.checks,
       native: this.#native,
+      now,
       emitError: (name, error, context) => this.#emitError(name, error, context),
       onAlive: (id) => this.#calls.alive(id),
     });
     this.#stats = new Stats({
-      names, state, native: this.#native, metrics, clock, checks: this.#checks,
+      names, state, native: this.#native, metrics, clock: this.#clock, now, checks: this.#checks,
       breakerEnabled: opts.breakerEnabled,
     });
     if (opts.external !== null) {
@@ -94,7 +103,6 @@ class Orchestrator extends EventEmitter {
       this.#calls.useExternal(this.#external);
       this.#stats.external = this.#external;
     }
-    if (clock !== null) clock._attach(this.#native);
   }
 
   // ---------------------------------------------------------------- calls
@@ -132,7 +140,7 @@ class Orchestrator extends EventEmitter {
   recordSuccess(name) {
     if (!this.#builtIn) return;
     const target = this.#resolveForRecord(name);
-    this.#native.recordSuccess(target, 0);
+    this.#native.recordSuccess(target, 0, this.#time.now());
   }
 
   /**
@@ -145,7 +153,7 @@ class Orchestrator extends EventEmitter {
     if (arguments.length > 1) {
       this.#calls.failed(target, 0, error);
     } else {
-      this.#native.recordFailure(target, 0);
+      this.#native.recordFailure(target, 0, this.#time.now());
     }
   }
 
@@ -171,7 +179,7 @@ class Orchestrator extends EventEmitter {
   }
 
   async #connect() {
-    await this.#checks.firstRound(() => this.#native.start());
+    await this.#checks.firstRound(() => this.#native.start(this.#time.now()));
     if (this.#disconnected || this.#disconnecting !== null) return;
     this.#connected = true;
     this.#connecting = null;
@@ -206,7 +214,6 @@ class Orchestrator extends EventEmitter {
         this.#emitError(this.#names[0], err, 'disconnect');
       }
     }
-    if (this.#clock !== null) this.#clock._detach(this.#native);
     if (this.#external !== null) {
       for (const adapter of new Set(this.#external)) {
         try {
@@ -370,7 +377,7 @@ class Orchestrator extends EventEmitter {
       const payload = { name: this.#names[id], timestamp: this.#now() };
       if (state !== 'half-open') payload.reason = this.#externalReason[id] || 'external';
       this.#externalReason[id] = null;
-      this.#native.setExternalCircuit(id, circuit);
+      this.#native.setExternalCircuit(id, circuit, this.#time.now());
       this.#emitSafe(event, payload);
     }
   }

@@ -17,12 +17,13 @@ function put(out, name, value) {
 }
 
 class Stats {
-  constructor({ names, state, native, metrics, clock, checks, breakerEnabled }) {
+  constructor({ names, state, native, metrics, clock, now, checks, breakerEnabled }) {
     this.names = names;
     this.state = state;
     this.native = native;
     this.m = metrics;
     this.clock = clock;
+    this.now = now; // the core's clock
     this.checks = checks;
     this.breakerEnabled = breakerEnabled;
     this.external = null; // per connection: the ExternalBreaker adapters, when used
@@ -62,9 +63,10 @@ class Stats {
    */
   metrics() {
     const stats = this.getStats();
-    const offset = this.clock !== null ? 0 : Date.now() - this.native.now();
+    const now = Math.floor(this.now()); // whole milliseconds, as the core keeps them
+    const offset = this.clock !== null ? 0 : Date.now() - now;
     for (let i = 0; i < this.names.length; i++) {
-      const d = this.native.details(i);
+      const d = this.native.details(i, now);
       Object.assign(stats[this.names[i]], {
         consecutiveSuccesses: d.consecutiveSuccesses,
         consecutiveFailures: d.consecutiveFailures,
@@ -105,7 +107,8 @@ class Stats {
   families() {
     const n = this.names.length;
     const m = this.m;
-    const details = this.names.map((_, i) => this.native.details(i));
+    const now = Math.floor(this.now());
+    const details = this.names.map((_, i) => this.native.details(i, now));
     const per = (fn) => {
       const values = [];
       for (let i = 0; i < n; i++) fn(i, { connection: this.names[i] }, values);

@@ -70,10 +70,7 @@ CircuitTransition CircuitBreaker::OnFailure(uint32_t trial, int64_t now) {
 }
 
 CircuitTransition CircuitBreaker::OnResetTimer(uint32_t generation) {
-  if (state_ != CircuitState::kOpen || held_ || generation != generation_ ||
-      reset_deadline_ < 0) {
-    return {state_, state_, CircuitReason::kNone};
-  }
+  if (!reset_pending(generation)) return {state_, state_, CircuitReason::kNone};
   return MoveTo(CircuitState::kHalfOpen, CircuitReason::kResetTimeout);
 }
 

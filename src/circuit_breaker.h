@@ -73,6 +73,11 @@ class CircuitBreaker {
   CircuitTransition OnFailure(uint32_t trial, int64_t now);
   // The reset timer for `generation` fired.
   CircuitTransition OnResetTimer(uint32_t generation);
+  // Whether that timer would move this circuit to half-open.
+  bool reset_pending(uint32_t generation) const {
+    return state_ == CircuitState::kOpen && !held_ && generation == generation_ &&
+           reset_deadline_ >= 0;
+  }
   // Health turned unhealthy: open and stay open (no reset timer) until ForceClose.
   CircuitTransition ForceOpen(CircuitReason reason);
   CircuitTransition ForceClose(CircuitReason reason);

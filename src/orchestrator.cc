@@ -142,6 +142,24 @@ void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now
   }
 }
 
+int64_t Orchestrator::next_due() {
+  TimerEntry e;
+  while (scheduler_.Peek(&e) && Stale(e)) scheduler_.Pop();
+  return scheduler_.next_due();
+}
+
+// Whether RunDue() would do nothing for `e`: the same tests as its handlers.
+bool Orchestrator::Stale(const TimerEntry& e) const {
+  switch (e.kind) {
+    case TimerKind::kHealthRound: return !running_ || e.token != round_token_;
+    case TimerKind::kCheckTimeout: return checks_[e.conn].token != e.token;
+    case TimerKind::kCheckRetry: return !running_ || checks_[e.conn].retry != e.token;
+    case TimerKind::kCircuitReset:
+      return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
+  }
+  return false;
+}
+
 void Orchestrator::RunDue(int64_t now) {
   TimerEntry e;
   while (scheduler_.PopDue(now, &e)) {
@@ -210,12 +228,6 @@ int64_t Orchestrator::circuit_ms(int32_t id, CircuitState state, int64_t now) co
   int64_t ms = m.circuit_ms[static_cast<int32_t>(state)];
   if (circuits_[id].state() == state && now > m.circuit_since) ms += now - m.circuit_since;
   return ms;
-}
-
-void Orchestrator::RebaseMetrics(int64_t now) {
-  for (ConnectionMetrics& m : metrics_) {
-    if (m.circuit_ms[0] == 0 && m.circuit_ms[1] == 0 && m.circuit_ms[2] == 0) m.circuit_since = now;
-  }
 }
 
 bool Orchestrator::Usable(int32_t id) const {

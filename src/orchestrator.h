@@ -118,7 +118,10 @@ class Orchestrator {
 
   // Runs every timer due at or before `now`.
   void RunDue(int64_t now);
-  int64_t next_due() const { return scheduler_.next_due(); }
+  // The earliest deadline of work that will happen, -1 when none: stale entries
+  // at the top are dropped first, so the host's one timer (and a test's
+  // runOnlyPendingTimers()) fires for something real.
+  int64_t next_due();
 
   bool TakeEvent(Event* out);
   size_t pending_events() const { return events_.size(); }
@@ -131,9 +134,6 @@ class Orchestrator {
   const ConnectionMetrics& metrics(int32_t id) const { return metrics_[id]; }
   // Milliseconds spent in `state` up to `now`, the current stretch included.
   int64_t circuit_ms(int32_t id, CircuitState state, int64_t now) const;
-  // Moves the time-in-state base to `now` for connections whose circuit never
-  // changed (a host whose clock starts later than the constructor assumed).
-  void RebaseMetrics(int64_t now);
 
  private:
   struct CheckSlot {
@@ -151,6 +151,7 @@ class Orchestrator {
             uint64_t token, int64_t now);
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
+  bool Stale(const TimerEntry& e) const;
   // May serve any call: circuit closed, health not unhealthy.
   bool Usable(int32_t id) const;
   // May serve trial calls only: circuit half-open, health not unhealthy.

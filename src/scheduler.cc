@@ -13,4 +13,10 @@ bool Scheduler::PopDue(int64_t now, TimerEntry* out) {
   return true;
 }
 
+bool Scheduler::Peek(TimerEntry* out) const {
+  if (heap_.empty()) return false;
+  *out = heap_.top();
+  return true;
+}
+
 }  // namespace omnidb

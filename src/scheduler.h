@@ -2,9 +2,11 @@
 // check timeouts, retries, and open -> half-open resets.
 //
 // The scheduler knows no clock and owns no OS timer: the host asks next_due(),
-// arms one timer for it (a libuv timer in the addon, a manual clock in tests), and
-// calls PopDue() when it fires. Entries are never cancelled; each carries a token
-// that its handler compares with current state, so a stale entry is a no-op.
+// arms one timer for it (a JS timer in the addon: the host's setTimeout or a
+// ManualClock), and calls PopDue() when it fires. Entries are never cancelled; each
+// carries a token that its handler compares with current state, so a stale entry
+// is a no-op (and its owner drops it from the top with Pop(), see
+// Orchestrator::next_due()).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,9 @@ class Scheduler {
   int64_t next_due() const { return heap_.empty() ? -1 : heap_.top().due; }
   // Removes and returns the earliest entry due at or before `now`.
   bool PopDue(int64_t now, TimerEntry* out);
+  // The earliest entry, due or not; false when nothing is queued.
+  bool Peek(TimerEntry* out) const;
+  void Pop() { heap_.pop(); }
   void Clear() { heap_ = {}; }
   size_t size() const { return heap_.size(); }
 

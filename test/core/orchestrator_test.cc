@@ -283,6 +283,32 @@ TEST_F(OrchestratorTest, OpeningArmsTheResetTimerAtItsDeadline) {
   EXPECT_EQ(core_->next_due(), kT0 + kResetTimeout);
 }
 
+// next_due() drops stale entries at the top: the host arms its one timer (and a
+// test's runOnlyPendingTimers() fires) for work that will happen.
+TEST_F(OrchestratorTest, NextDueSkipsTheTimeoutOfAnAnsweredCheck) {
+  StartMonitoring(kT0);
+  EXPECT_EQ(core_->next_due(), kT0 + kTimeout);
+  Answer(kPrimary, kGood, kT0 + 5);
+  Answer(kReplica, kGood, kT0 + 6);
+  EXPECT_EQ(core_->next_due(), kT0 + kInterval);
+}
+
+TEST_F(OrchestratorTest, NextDueSkipsTheResetOfACircuitHealthHoldsOpen) {
+  StartMonitoring(kT0);
+  Answer(kReplica, kGood, kT0 + 1);
+  OpenCircuit(kPrimary, kT0 + 2);  // by failures: its reset queued at kT0 + 2 + kResetTimeout
+  EXPECT_EQ(core_->next_due(), kT0 + kTimeout);  // the primary's check, still in flight
+  Answer(kPrimary, kFailed, kT0 + 3);  // unhealthy: held open until health recovers
+  ASSERT_TRUE(core_->circuit(kPrimary).held_open());
+  EXPECT_EQ(core_->next_due(), kT0 + kInterval);
+}
+
+TEST_F(OrchestratorTest, NextDueIsNoneOnceStoppedWithNothingOpen) {
+  StartMonitoring(kT0);
+  core_->Stop();
+  EXPECT_EQ(core_->next_due(), -1);
+}
+
 TEST_F(OrchestratorTest, ResetTimerDoesNotFireOneMillisecondEarly) {
   OpenCircuit(kPrimary, kT0);
   TakeLog();
@@ -1129,11 +1155,6 @@ TEST_F(OrchestratorTest, TimeInStateCountsHealthHeldOpenAndExternalStates) {
   core_->SetExternalCircuit(kReplica, CircuitState::kClosed, kT0 + 400);
   EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kOpen, kT0 + 1000), 300);
   EXPECT_EQ(core_->circuit_ms(kReplica, CircuitState::kClosed, kT0 + 1000), kT0 + 700);
-}
-
-TEST_F(OrchestratorTest, RebaseMetricsMovesTheStartOfAnUnchangedCircuit) {
-  core_->RebaseMetrics(kT0);
-  EXPECT_EQ(core_->circuit_ms(kPrimary, CircuitState::kClosed, kT0 + 250), 250);
 }
 
 TEST_F(OrchestratorTest, CheckLatencyIsMeasuredFromStartToAnswer) {
