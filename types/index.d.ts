@@ -82,11 +82,11 @@ export interface HealthCheckConfig<T> {
   interval?: Duration;
   /** A check that takes longer than this fails and its `signal` is aborted. Default `'5s'`. */
   timeout?: Duration;
-  /** Retries within a round before the check counts as failed. Default `{ retries: 0, delay: '1s' }`. */
+  /** Retries within a round before the check counts as failed. Default `{ retries: 0, delay: '100ms' }`. */
   retry?: {
     /** Extra tries after a failed one. Default `0`. */
     retries?: number;
-    /** Wait between two tries. Default `'1s'`. */
+    /** Wait between two tries. Default `'100ms'`. */
     delay?: Duration;
   };
   /** Consecutive good checks needed to leave `'unhealthy'`. Default `1`. */
