@@ -28,16 +28,19 @@ class HealthChecks {
   #native;
   #report; // (event, payload) for 'error'
   #onAlive; // (id): the connection answered
-  #inflight = new Map(); // check token -> { id, controller, release }
-  #firstRound = null;
+  #inflight = new Map(); // check token -> { id, controller, attempt }
+  #retries; // healthCheck.retry.retries: attempts after the first within a round
+  #firstRound = null; // while start() runs inside firstRound(): the round's promises
+  #gates = new Map(); // connection id -> release() of its first round, until it has a verdict
   #closed = false;
   /** Per connection: the message of the last failed check, or null. */
   lastError;
   /** Per connection: { latencyMs, role, lagMs } of the last result object, or null. */
   info;
 
-  constructor({ names, clients, checks, native, emitError, onAlive }) {
+  constructor({ names, clients, checks, native, retries, emitError, onAlive }) {
     this.#names = names;
+    this.#retries = retries;
     this.#clients = clients;
     this.#checks = checks;
     this.#native = native;
@@ -49,7 +52,8 @@ class HealthChecks {
 
   /**
    * Runs `start()` (which starts the core) and collects the checks of the first
-   * round it begins; resolves when each has answered, timed out or been aborted.
+   * round it begins; resolves when each connection has a verdict: a check answered
+   * well, or its last retry failed or timed out, or monitoring stopped.
    */
   firstRound(start) {
     const pending = [];
@@ -62,19 +66,29 @@ class HealthChecks {
     return Promise.all(pending);
   }
 
-  /** Monitoring stopped: results still arriving are dropped. */
+  /** Monitoring stopped: results still arriving are dropped; connect() stops waiting. */
   close() {
     this.#closed = true;
+    for (const release of this.#gates.values()) release();
+    this.#gates.clear();
+  }
+
+  // An attempt of connection `id` ended; its first round is over unless a retry follows.
+  #attemptDone(id, attempt, good) {
+    const release = this.#gates.get(id);
+    if (release === undefined || !(good || attempt >= this.#retries || this.#closed)) return;
+    this.#gates.delete(id);
+    release();
   }
 
   /** Core event kCheckStart. */
   start(id, token, attempt) {
     const controller = new AbortController();
-    const entry = { id, controller, release: null };
+    const entry = { id, controller, attempt };
     this.#inflight.set(token, entry);
-    // connect() waits for the first round: each of its checks releases it once,
-    // whether it answers, times out, or is aborted by disconnect().
-    if (this.#firstRound !== null) this.#firstRound.push(new Promise((resolve) => { entry.release = resolve; }));
+    // connect() waits for the first round: each connection releases it once, when
+    // its checks (retries included) reach a verdict or disconnect() stops them.
+    if (this.#firstRound !== null) this.#firstRound.push(new Promise((resolve) => { this.#gates.set(id, resolve); }));
     let result;
     try {
       result = Promise.resolve(this.#checks[id](this.#clients[id], { signal: controller.signal, name: this.#names[id], attempt }));
@@ -104,14 +118,13 @@ class HealthChecks {
     } else {
       entry.controller.abort(new OmniDbError('Orchestrator disconnected', 'OMNIDB_DISCONNECTED'));
     }
-    if (entry.release !== null) entry.release();
+    this.#attemptDone(id, entry.attempt, false);
   }
 
   #finish(id, token, value, threw, error) {
     const entry = this.#inflight.get(token);
     if (entry === undefined) return; // timed out or aborted: the core has moved on
     this.#inflight.delete(token);
-    if (entry.release !== null) entry.release();
     const name = this.#names[id];
     let outcome;
     let message = '';
@@ -157,6 +170,7 @@ class HealthChecks {
       this.#onAlive(id);
     }
     if (!this.#closed) this.#native.reportCheck(id, token, outcome, message);
+    this.#attemptDone(id, entry.attempt, outcome !== Outcome.FAILED);
   }
 }
 

@@ -78,6 +78,7 @@ class Orchestrator extends EventEmitter {
       clients: opts.clients,
       checks: opts.checks,
       native: this.#native,
+      retries: opts.native.health.retries,
       emitError: (name, error, context) => this.#emitError(name, error, context),
       onAlive: (id) => this.#calls.alive(id),
     });
