@@ -112,11 +112,12 @@ describe('README "Quick Start"', () => {
     });
   });
 
-  test('await db.disconnect() resolves and stops the orchestrator', async () => {
+  test('await db.disconnect() resolves and closes the connections (disconnected per connection)', async () => {
     const { db } = quickStart();
+    const disconnected = collect(db, 'disconnected');
     await db.connect();
     await expect(db.disconnect()).resolves.toBeUndefined();
-    expect(db.isConnected).toBe(false);
+    expect(disconnected.map((e) => e.name)).toEqual(['primary', 'replica', 'cache']);
   });
 });
 
