@@ -544,7 +544,7 @@ export declare class Orchestrator<
 
   /**
    * Starts health monitoring and resolves once the first round of checks has
-   * settled, then emits `connected` per connection. Idempotent. Rejects after
+   * settled (retries included), then emits `connected` per connection. Idempotent. Rejects after
    * `disconnect()`: an orchestrator is not reused.
    */
   connect(): Promise<void>;
