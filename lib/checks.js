@@ -162,14 +162,16 @@ class HealthChecks {
       message = `Health check for "${name}" returned ${describe(value)}; expected true, false, 'healthy', 'degraded' or 'unhealthy'`;
       failure = new OmniDbError(message, 'OMNIDB_INVALID_CHECK_RESULT');
     }
+    if (outcome === Outcome.FAILED) this.lastError[id] = message;
+    else this.#onAlive(id);
+    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message);
+    // 'error' comes after the transitions this check caused (health:changed,
+    // circuit:open, failover): `await once(db, 'failover')`, which also listens for
+    // 'error', then sees the failover it waits for instead of rejecting first.
     if (outcome === Outcome.FAILED) {
-      this.lastError[id] = message;
       // A throw is reported as thrown (even null); a reported failure gets an error.
       this.#report(name, threw || failure !== null ? failure : new OmniDbError(message, 'OMNIDB_HEALTH_CHECK_FAILED'), 'health-check');
-    } else {
-      this.#onAlive(id);
     }
-    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message);
     this.#attemptDone(id, entry.attempt, outcome !== Outcome.FAILED);
   }
 }
