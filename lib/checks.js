@@ -29,16 +29,19 @@ class HealthChecks {
   #now;
   #report; // (event, payload) for 'error'
   #onAlive; // (id): the connection answered
-  #inflight = new Map(); // check token -> { id, controller, release }
-  #firstRound = null;
+  #inflight = new Map(); // check token -> { id, controller, attempt }
+  #retries; // healthCheck.retry.retries: attempts after the first within a round
+  #firstRound = null; // while start() runs inside firstRound(): the round's promises
+  #gates = new Map(); // connection id -> release() of its first round, until it has a verdict
   #closed = false;
   /** Per connection: the message of the last failed check, or null. */
   lastError;
   /** Per connection: { latencyMs, role, lagMs } of the last result object, or null. */
   info;
 
-  constructor({ names, clients, checks, native, now, emitError, onAlive }) {
+  constructor({ names, clients, checks, native, now, retries, emitError, onAlive }) {
     this.#names = names;
+    this.#retries = retries;
     this.#clients = clients;
     this.#checks = checks;
     this.#native = native;
@@ -51,7 +54,8 @@ class HealthChecks {
 
   /**
    * Runs `start()` (which starts the core) and collects the checks of the first
-   * round it begins; resolves when each has answered, timed out or been aborted.
+   * round it begins; resolves when each connection has a verdict: a check answered
+   * well, or its last retry failed or timed out, or monitoring stopped.
    */
   firstRound(start) {
     const pending = [];
@@ -64,19 +68,29 @@ class HealthChecks {
     return Promise.all(pending);
   }
 
-  /** Monitoring stopped: results still arriving are dropped. */
+  /** Monitoring stopped: results still arriving are dropped; connect() stops waiting. */
   close() {
     this.#closed = true;
+    for (const release of this.#gates.values()) release();
+    this.#gates.clear();
+  }
+
+  // An attempt of connection `id` ended; its first round is over unless a retry follows.
+  #attemptDone(id, attempt, good) {
+    const release = this.#gates.get(id);
+    if (release === undefined || !(good || attempt >= this.#retries || this.#closed)) return;
+    this.#gates.delete(id);
+    release();
   }
 
   /** Core event kCheckStart. */
   start(id, token, attempt) {
     const controller = new AbortController();
-    const entry = { id, controller, release: null };
+    const entry = { id, controller, attempt };
     this.#inflight.set(token, entry);
-    // connect() waits for the first round: each of its checks releases it once,
-    // whether it answers, times out, or is aborted by disconnect().
-    if (this.#firstRound !== null) this.#firstRound.push(new Promise((resolve) => { entry.release = resolve; }));
+    // connect() waits for the first round: each connection releases it once, when
+    // its checks (retries included) reach a verdict or disconnect() stops them.
+    if (this.#firstRound !== null) this.#firstRound.push(new Promise((resolve) => { this.#gates.set(id, resolve); }));
     let result;
     try {
       result = Promise.resolve(this.#checks[id](this.#clients[id], { signal: controller.signal, name: this.#names[id], attempt }));
@@ -106,14 +120,13 @@ class HealthChecks {
     } else {
       entry.controller.abort(new OmniDbError('Orchestrator disconnected', 'OMNIDB_DISCONNECTED'));
     }
-    if (entry.release !== null) entry.release();
+    this.#attemptDone(id, entry.attempt, false);
   }
 
   #finish(id, token, value, threw, error) {
     const entry = this.#inflight.get(token);
     if (entry === undefined) return; // timed out or aborted: the core has moved on
     this.#inflight.delete(token);
-    if (entry.release !== null) entry.release();
     const name = this.#names[id];
     let outcome;
     let message = '';
@@ -151,14 +164,17 @@ class HealthChecks {
       message = `Health check for "${name}" returned ${describe(value)}; expected true, false, 'healthy', 'degraded' or 'unhealthy'`;
       failure = new OmniDbError(message, 'OMNIDB_INVALID_CHECK_RESULT');
     }
+    if (outcome === Outcome.FAILED) this.lastError[id] = message;
+    else this.#onAlive(id);
+    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message, this.#now());
+    // 'error' comes after the transitions this check caused (health:changed,
+    // circuit:open, failover): `await once(db, 'failover')`, which also listens for
+    // 'error', then sees the failover it waits for instead of rejecting first.
     if (outcome === Outcome.FAILED) {
-      this.lastError[id] = message;
       // A throw is reported as thrown (even null); a reported failure gets an error.
       this.#report(name, threw || failure !== null ? failure : new OmniDbError(message, 'OMNIDB_HEALTH_CHECK_FAILED'), 'health-check');
-    } else {
-      this.#onAlive(id);
     }
-    if (!this.#closed) this.#native.reportCheck(id, token, outcome, message, this.#now());
+    this.#attemptDone(id, entry.attempt, outcome !== Outcome.FAILED);
   }
 }
 

@@ -268,7 +268,7 @@ function normalizeConfig(given) {
     interval: duration(hc, 'interval', 'healthCheck', 30000),
     timeout: duration(hc, 'timeout', 'healthCheck', 5000),
     retries: integer(retry, 'retries', 'healthCheck.retry', 0, 0),
-    retryDelay: duration(retry, 'delay', 'healthCheck.retry', 1000),
+    retryDelay: duration(retry, 'delay', 'healthCheck.retry', 100),
     rise: integer(hc, 'rise', 'healthCheck', 1, 1),
     fall: integer(hc, 'fall', 'healthCheck', 1, 1),
   };

@@ -90,6 +90,7 @@ class Orchestrator extends EventEmitter {
       checks: opts.checks,
       native: this.#native,
       now,
+      retries: opts.native.health.retries,
       emitError: (name, error, context) => this.#emitError(name, error, context),
       onAlive: (id) => this.#calls.alive(id),
     });

@@ -878,7 +878,8 @@ test('health checks: any return, throw or hang is a status, never a crash', asyn
 
     const connecting = db.connect();
     if (!util.types.isPromise(connecting)) return fail('connect() did not return a promise');
-    if (clock) await clock.advance('25ms');
+    // connect() waits for the first round's verdict: a timeout, plus a retry's delay and timeout.
+    if (clock) await clock.advance(retries ? '50ms' : '25ms');
     const connected = await within(connecting, 2000);
     if (!connected.settled || !connected.ok) fail(`connect() did not resolve: ${connected.settled ? show(connected.error) : 'still pending'}`);
     const judge = (when) => {

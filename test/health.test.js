@@ -319,6 +319,38 @@ describe('retry', () => {
     expect(db.health().pg.status).toBe('healthy');
   });
 
+  test('connect() waits for the first round\'s retries: it resolves with the verdict, not the first attempt', async () => {
+    const calls = [];
+    const clock = new ManualClock();
+    const db = make({
+      connections: { pg: {}, redis: {} }, clock,
+      healthCheck: {
+        interval: '1m', timeout: '1s', retry: { retries: 2, delay: '2s' },
+        checks: { pg: () => { calls.push(clock.now()); return false; }, redis: () => true },
+      },
+    });
+    let connected = false;
+    const connecting = db.connect().then(() => { connected = true; });
+    await clock.advance('2s');
+    expect(connected).toBe(false);
+    await clock.advance('2s');
+    await connecting;
+    expect(calls).toEqual([0, 2000, 4000]);
+    expect(db.health().pg.status).toBe('unhealthy');
+  });
+
+  test('disconnect() during a first-round retry delay lets connect() settle', async () => {
+    const clock = new ManualClock();
+    const db = make({
+      connections: { pg: {} }, clock,
+      healthCheck: { retry: { retries: 3, delay: '1m' }, checks: { pg: () => false } },
+    });
+    const connecting = db.connect().catch((err) => err);
+    await flush();
+    await db.disconnect();
+    await expect(connecting).resolves.toBeUndefined();
+  });
+
   test('no retry by default', async () => {
     const pg = scriptedCheck(true);
     const { db, clock } = setup({ checks: { pg } });

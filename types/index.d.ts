@@ -72,23 +72,29 @@ export type HealthCheckFn<C> = (
   ctx: HealthCheckContext,
 ) => HealthCheckResult | PromiseLike<HealthCheckResult>;
 
+/** omni-db's name for {@link HealthCheckFn}: a health check receiving a client of type `C`. */
+export type HealthCheckFunction<C = any> = HealthCheckFn<C>;
+
+/** `healthCheck.retry`: retries within a round before a failed check counts. */
+export interface RetryConfig {
+  /** Extra tries after a failed one. Default `0`. */
+  retries?: number;
+  /** Wait between two tries. Default `'100ms'`. */
+  delay?: Duration;
+}
+
 /**
  * Periodic health monitoring. Checks for all connections run in parallel, a first
  * round as soon as `connect()` is called. A connection without a check is never
  * marked unhealthy by monitoring (its circuit breaker still works).
  */
-export interface HealthCheckConfig<T> {
+export interface HealthCheckConfig<T = Record<string, any>> {
   /** Time between two rounds of checks. Default `'30s'`. */
   interval?: Duration;
   /** A check that takes longer than this fails and its `signal` is aborted. Default `'5s'`. */
   timeout?: Duration;
-  /** Retries within a round before the check counts as failed. Default `{ retries: 0, delay: '1s' }`. */
-  retry?: {
-    /** Extra tries after a failed one. Default `0`. */
-    retries?: number;
-    /** Wait between two tries. Default `'1s'`. */
-    delay?: Duration;
-  };
+  /** Retries within a round before the check counts as failed. Default `{ retries: 0, delay: '100ms' }`. */
+  retry?: RetryConfig;
   /** Consecutive good checks needed to leave `'unhealthy'`. Default `1`. */
   rise?: number;
   /** Consecutive failed checks needed to become `'unhealthy'`. Default `1`. */
@@ -249,7 +255,7 @@ export type FailoverConfig<T> = {
 };
 
 /** Options of `new Orchestrator(config)`. An unknown key is rejected with a {@link ConfigError}. */
-export interface OrchestratorConfig<T extends Record<string, any>> {
+export interface OrchestratorConfig<T extends Record<string, any> = Record<string, any>> {
   /** The clients to orchestrate, by name: `{ primary: pool, cache: redis }`. None may be `null` or `undefined`. */
   connections: T;
   /** Backups by primary name: `{ primary: 'replica' }` or `{ primary: ['replica', 'standby'] }`. Cycles are rejected. */
@@ -483,6 +489,18 @@ export interface ConnectionEvent {
   timestamp: number;
 }
 
+/** Payload of `connected` (omni-db's name). */
+export type ConnectedEvent = ConnectionEvent;
+
+/** Payload of `disconnected` (omni-db's name). */
+export type DisconnectedEvent = ConnectionEvent;
+
+/** What every `circuit:*` payload has; `circuit:open` and `circuit:close` add a `reason`. */
+export interface CircuitEvent {
+  name: string;
+  timestamp: number;
+}
+
 /** Payload of `health:changed`, emitted on every status change. */
 export interface HealthChangedEvent {
   name: string;
@@ -494,20 +512,20 @@ export interface HealthChangedEvent {
 }
 
 /** Payload of `circuit:open`. `reason` is `'external'` when an external breaker opened by itself. */
-export interface CircuitOpenEvent {
+export interface CircuitOpenEvent extends CircuitEvent {
   name: string;
   reason: 'failure-threshold' | 'half-open-failure' | 'health-check-failed' | 'external';
   timestamp: number;
 }
 
 /** Payload of `circuit:half-open`, emitted when the reset timeout passes, traffic or not. */
-export interface CircuitHalfOpenEvent {
+export interface CircuitHalfOpenEvent extends CircuitEvent {
   name: string;
   timestamp: number;
 }
 
 /** Payload of `circuit:close`, emitted only on a real transition to closed. */
-export interface CircuitCloseEvent {
+export interface CircuitCloseEvent extends CircuitEvent {
   name: string;
   reason: 'half-open-success' | 'health-recovered' | 'external';
   timestamp: number;
@@ -538,10 +556,13 @@ export interface OrchestratorErrorEvent {
   /** The original error. */
   error: unknown;
   /** Where it happened. */
-  context: 'health-check' | 'disconnect' | 'listener' | 'external-breaker';
+  context: 'health-check' | 'disconnect' | 'client' | 'circuit-breaker' | 'listener' | 'external-breaker';
   message: string;
   timestamp: number;
 }
+
+/** Payload of `error` (omni-db's name for {@link OrchestratorErrorEvent}). */
+export type ErrorEvent = OrchestratorErrorEvent;
 
 /** Payload of `shutdown`, emitted when a signal registered by `shutdownOnSignal()` arrives. */
 export interface ShutdownEvent {
@@ -554,8 +575,8 @@ export interface ShutdownEvent {
  * epoch time, or the {@link ManualClock}'s time when one is configured.
  */
 export interface OrchestratorEvents {
-  connected: ConnectionEvent;
-  disconnected: ConnectionEvent;
+  connected: ConnectedEvent;
+  disconnected: DisconnectedEvent;
   'health:changed': HealthChangedEvent;
   'circuit:open': CircuitOpenEvent;
   'circuit:half-open': CircuitHalfOpenEvent;
@@ -640,7 +661,7 @@ export declare class Orchestrator<
 
   /**
    * Starts health monitoring and resolves once the first round of checks has
-   * settled, then emits `connected` per connection. Idempotent. Rejects after
+   * settled (retries included), then emits `connected` per connection. Idempotent. Rejects after
    * `disconnect()`: an orchestrator is not reused.
    */
   connect(): Promise<void>;

@@ -210,7 +210,7 @@ db.on('error', (e) => {
   expectType<OrchestratorErrorEvent>(e);
   expectType<string | null>(e.name);
   expectType<unknown>(e.error);
-  expectType<'health-check' | 'disconnect' | 'listener' | 'external-breaker'>(e.context);
+  expectType<'health-check' | 'disconnect' | 'client' | 'circuit-breaker' | 'listener' | 'external-breaker'>(e.context);
   expectType<string>(e.message);
 });
 db.on('shutdown', (e) => expectType<string>(e.signal));
