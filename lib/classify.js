@@ -4,6 +4,8 @@
 // a violated constraint): the server answered, and opening the circuit over it
 // would turn one bad query into an outage.
 
+const { classifyError } = require('./clients');
+
 // PostgreSQL SQLSTATE classes (also used by MySQL's sqlState): 22 data exception,
 // 23 integrity constraint violation, 42 syntax error or access rule violation.
 const CALLER_CLASSES = new Set(['22', '23', '42']);
@@ -41,6 +43,8 @@ function defaultIsFailure(error) {
 }
 
 function failure(error) {
+  const verdict = classifyError(error);
+  if (verdict !== null) return verdict !== 'caller';
   const { code, sqlState } = error;
   if (typeof code === 'string') {
     if (SQLSTATE.test(code) && CALLER_CLASSES.has(code.slice(0, 2))) return false;
@@ -87,6 +91,8 @@ function connectionError(error) {
   // execute()'s own deadline: a connection error only when the connection answered
   // nothing else meanwhile; one slow call among answered ones is the call's problem.
   if (code === 'OMNIDB_TIMEOUT') return error.unresponsive !== false;
+  const verdict = classifyError(error);
+  if (verdict !== null) return verdict === 'connection';
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || (SQLSTATE.test(code) && code.startsWith('08')))) {
     return true;
   }

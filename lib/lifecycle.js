@@ -7,42 +7,67 @@
 const { OmniDbError } = require('./errors');
 const { describe } = require('./validate');
 
-// Close methods, in the order tried: the first one a client has is called.
-const CLOSE_METHODS = ['end', 'close', 'quit', 'disconnect', 'destroy', '$disconnect'];
+const { familyOf } = require('./clients');
+const generic = require('./clients/generic');
 
 /**
- * Closes `client` with the first close method it has, bounded by `timeoutMs`.
- * Resolves always. Reading the methods is part of closing: a getter that throws, a
- * Proxy whose traps throw or a revoked Proxy is a failed close, reported through
- * `onError(error)`. The method is read once and called on its client.
+ * Closes `client` the way its family closes (lib/clients/), bounded by `timeoutMs`;
+ * when that graceful close fails or runs out of time and the family has a forced
+ * close (Redis disconnect()), that runs next, bounded the same way; only its failure
+ * is then reported. Resolves always.
+ * Reading the client is part of closing: a getter that throws, a Proxy whose traps
+ * throw or a revoked Proxy is a failed close, reported through `onError(error)`.
  */
 async function closeClient(name, client, timeoutMs, onError) {
-  let timer = null;
-  try {
-    if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return;
-    let method;
-    let close;
-    for (const m of CLOSE_METHODS) {
-      const value = client[m];
-      if (typeof value === 'function') {
-        method = m;
-        close = value;
-        break;
-      }
-    }
-    if (method === undefined) return;
-    const closing = Promise.resolve().then(() => Reflect.apply(close, client, []));
-    const limit = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new OmniDbError(
-        `Closing "${name}" with ${method}() did not finish within ${timeoutMs}ms`, 'OMNIDB_TIMEOUT')), timeoutMs);
-    });
-    await Promise.race([closing, limit]);
-  } catch (error) {
+  const report = (error) => {
     try {
       onError(error);
     } catch {
       // reporting must not make disconnect() reject
     }
+  };
+  try {
+    if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return;
+    const family = familyOf(client);
+    let how;
+    let close;
+    if (family !== generic && typeof family.close === 'function') {
+      how = `its ${family.name} close`;
+      close = () => family.close(client);
+    } else {
+      const found = generic.closeMethodOf(client);
+      if (found === null) return;
+      how = `${found[0]}()`;
+      close = () => Reflect.apply(found[1], client, []);
+    }
+    const error = await bounded(close, timeoutMs, `Closing "${name}" with ${how} did not finish within ${timeoutMs}ms`);
+    if (error === CLOSED) return;
+    if (typeof family.forceClose !== 'function') {
+      report(error);
+      return;
+    }
+    const forced = await bounded(() => family.forceClose(client), timeoutMs,
+      `Closing "${name}" by force (${family.name}) did not finish within ${timeoutMs}ms`);
+    if (forced !== CLOSED) report(forced); // closed by force: the graceful failure was expected
+  } catch (error) {
+    report(error);
+  }
+}
+
+// Runs `fn` (sync or async) bounded by `ms`: resolves CLOSED when it finished, else
+// what it threw (anything, null included) or a timeout naming what did not finish.
+const CLOSED = Symbol('closed');
+async function bounded(fn, ms, message) {
+  let timer = null;
+  try {
+    const running = Promise.resolve().then(fn);
+    const limit = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new OmniDbError(message, 'OMNIDB_TIMEOUT')), ms);
+    });
+    await Promise.race([running, limit]);
+    return CLOSED;
+  } catch (error) {
+    return error;
   } finally {
     if (timer !== null) clearTimeout(timer);
   }
@@ -85,4 +110,4 @@ function onSignals(signals, shutdown) {
   };
 }
 
-module.exports = { closeClient, signalOptions, onSignals, CLOSE_METHODS };
+module.exports = { closeClient, signalOptions, onSignals, CLOSE_METHODS: generic.CLOSE_METHODS };

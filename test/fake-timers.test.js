@@ -115,7 +115,9 @@ describe.each(MODES)('jest.useFakeTimers(): %s', (mode, config, dateFaked) => {
       healthCheck: { interval: '1m', timeout: '1s', retry: { retries: 2, delay: '500ms' }, checks: { pg: () => { checks++; return false; } } },
     });
     const events = record(db, ['health:changed']);
-    await db.connect();
+    // connect() settles once the connection has its verdict, retries included.
+    const connected = watch(db.connect());
+    await jest.advanceTimersByTimeAsync(0);
     expect(checks).toBe(1);
     await jest.advanceTimersByTimeAsync(499);
     expect(checks).toBe(1);
@@ -123,8 +125,10 @@ describe.each(MODES)('jest.useFakeTimers(): %s', (mode, config, dateFaked) => {
     expect(checks).toBe(2);
     await jest.advanceTimersByTimeAsync(499);
     expect(checks).toBe(2);
+    expect(connected.settled).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     expect(checks).toBe(3);
+    expect(connected.settled).toBe(true);
     expect(events.of('health:changed').map((e) => e.current)).toEqual(['unhealthy']);
     await jest.advanceTimersByTimeAsync(10_000);
     expect(checks).toBe(3); // no more retries: the next try is the next round

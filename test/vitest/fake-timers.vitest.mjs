@@ -95,7 +95,9 @@ describe.each(MODES)('vi.useFakeTimers(): %s', (mode, config, dateFaked) => {
       connections: { pg: {} },
       healthCheck: { interval: '1m', timeout: '1s', retry: { retries: 2, delay: '500ms' }, checks: { pg: () => { checks++; return false; } } },
     });
-    await db.connect();
+    // connect() settles once the connection has its verdict, retries included.
+    const connected = watch(db.connect());
+    await vi.advanceTimersByTimeAsync(0);
     expect(checks).toBe(1);
     await vi.advanceTimersByTimeAsync(499);
     expect(checks).toBe(1);
@@ -103,8 +105,10 @@ describe.each(MODES)('vi.useFakeTimers(): %s', (mode, config, dateFaked) => {
     expect(checks).toBe(2);
     await vi.advanceTimersByTimeAsync(499);
     expect(checks).toBe(2);
+    expect(connected.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(checks).toBe(3);
+    expect(connected.settled).toBe(true);
     expect(db.health().pg.status).toBe('unhealthy');
   });
 
