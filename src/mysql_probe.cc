@@ -54,9 +54,9 @@ bool ApplyMysqlRole(const MysqlRoleFacts& facts, ProbeObservation* seen) {
     seen->has_lag = true;
     seen->lag_ms = facts.seconds_behind < 0 ? 0 : facts.seconds_behind * 1000.0;
   } else if (facts.replicating) {
-    seen->lag_unknown_reason = "replication is not running (IO thread: " +
+    seen->lag_unknown_reason = "replication is not running: IO thread " +
                                (facts.io_running.empty() ? std::string("?") : facts.io_running) +
-                               ", SQL thread: " + (facts.sql_running.empty() ? std::string("?") : facts.sql_running) + ")";
+                               ", SQL thread " + (facts.sql_running.empty() ? std::string("?") : facts.sql_running);
   } else if (!facts.have_status) {
     seen->lag_unknown_reason = "the replica status could not be read: " +
                                (facts.status_error.empty() ? std::string("no answer") : facts.status_error);
@@ -70,9 +70,11 @@ std::string ExplainMysqlError(unsigned int code, const std::string& message) {
   // CR_CONNECTION_ERROR (2002), CR_CONN_HOST_ERROR (2003): "... (111)".
   if (code != 2002 && code != 2003) return message;
   std::string text = message;
-  // Connector/C names the host only once it has recorded it: drop an empty name.
-  const size_t empty = text.find(" on ''");
-  if (empty != std::string::npos) text.erase(empty, 6);
+  // "Can't connect to server on 'h' (111)": the probe's own prefix names host and port
+  // (and Connector/C fills in the host only on some paths): drop the name.
+  const size_t on = text.find(" on '");
+  const size_t end = on == std::string::npos ? on : text.find("' (", on + 5);
+  if (end != std::string::npos) text.erase(on, end + 1 - on);
   return WithErrnoText(text);
 }
 

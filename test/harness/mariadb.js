@@ -174,6 +174,7 @@ async function startMariaDb(options = {}) {
   installExitHook();
   const watchdog = spawnWatchdog(dir);
   let stopping = null;
+  const locks = new Set(); // mariadb clients holding a read lock (holdReadLock)
 
   const mkServer = (name, serverId, port) => ({
     name,
@@ -309,17 +310,34 @@ async function startMariaDb(options = {}) {
     async holdReadLock(name) {
       ensureUsable();
       const server = serverOf(name);
-      const child = spawn(bins.client, ['--no-defaults', '-uroot', `--socket=${server.socket}`, '-N', '-B'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = spawn(bins.client, ['--no-defaults', '-uroot', `--socket=${server.socket}`, '-N', '-B', '--unbuffered'],
+        { stdio: ['pipe', 'pipe', 'ignore'] });
+      child.on('error', () => {});
+      locks.add(child);
+      let exited = false;
+      child.once('exit', () => {
+        exited = true;
+        locks.delete(child);
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stdin.write("FLUSH TABLES WITH READ LOCK; SELECT 'locked';\n");
-      await waitFor(() => out.includes('locked'), { timeout, interval: 10, what: `the read lock on the ${name}` });
-      return {
-        release: () => new Promise((resolve) => {
-          child.once('exit', resolve);
-          child.stdin.end();
-        }),
-      };
+      const release = () => new Promise((resolve) => {
+        if (exited) {
+          resolve();
+          return;
+        }
+        child.once('exit', resolve);
+        child.stdin.end();
+      });
+      try {
+        await waitFor(() => out.includes('locked'), { timeout, interval: 10, what: `the read lock on the ${name}` });
+      } catch (err) {
+        child.kill('SIGKILL');
+        await release();
+        throw err;
+      }
+      return { release };
     },
 
     /** Shuts a server down (SIGTERM) and waits until its port refuses connections. */
@@ -342,6 +360,7 @@ async function startMariaDb(options = {}) {
     stop() {
       if (!stopping) {
         stopping = (async () => {
+          for (const child of locks) child.kill('SIGKILL');
           const results = await Promise.allSettled([primary, replica].filter(Boolean).map(stopServer));
           cleanupDir(dir);
           live.delete(dir);
