@@ -358,6 +358,9 @@ function describeRedis(config) {
 
 /** A mysql:// (or mariadb://) URL as target fields. */
 function mysqlFieldsFromUrl(str, where) {
+  if (str.replace(/^[a-z]+:\/\//i, '').split(/[/?]/)[0].includes(',')) {
+    throw new ConfigError(`Invalid ${where}: the URL "${mask(str)}" names several hosts; a probe checks one server, make one probe per host`);
+  }
   let url;
   try {
     url = new URL(str);
@@ -367,9 +370,6 @@ function mysqlFieldsFromUrl(str, where) {
   const scheme = url.protocol.replace(/:$/, '');
   if (scheme !== 'mysql' && scheme !== 'mariadb') {
     throw new ConfigError(`Invalid ${where}: expected a mysql:// or mariadb:// URL but received "${mask(str)}"`);
-  }
-  if (url.host.includes(',')) {
-    throw new ConfigError(`Invalid ${where}: the URL "${mask(str)}" names several hosts; a probe checks one server, make one probe per host`);
   }
   const out = {};
   if (url.hostname) out.host = decode(url.hostname, where);

@@ -161,9 +161,10 @@ const sqlString = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'
  * @param {boolean} [options.replica=true]
  * @param {string}  [options.password] password of the `omnidb` and `limited` users (default 'omnidb')
  * @param {number}  [options.timeout=60000] bound for each wait (ms)
+ * @param {number}  [options.maxConnections=200]
  */
 async function startMariaDb(options = {}) {
-  const { replica: withReplica = true, password = DEFAULT_PASSWORD, timeout = DEFAULT_TIMEOUT } = options;
+  const { replica: withReplica = true, password = DEFAULT_PASSWORD, timeout = DEFAULT_TIMEOUT, maxConnections = 200 } = options;
   const bins = findMariaDbBinaries();
   const ident = osIdentity();
   const t0 = Date.now();
@@ -203,7 +204,7 @@ async function startMariaDb(options = {}) {
       `--socket=${server.socket}`, `--pid-file=${server.pidFile}`, `--log-error=${server.logFile}`,
       '--skip-name-resolve', `--server-id=${server.serverId}`, '--innodb-buffer-pool-size=16M',
       '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--sync-binlog=0', '--performance-schema=OFF',
-      '--skip-slave-start', '--max-connections=200',
+      '--skip-slave-start', `--max-connections=${maxConnections}`,
     ];
     if (server.name === 'primary') args.push('--log-bin=mariadb-bin', '--binlog-format=ROW');
     else args.push('--read-only=ON', '--relay-log=relay-bin');

@@ -1,7 +1,7 @@
 'use strict';
 // The native MySQL/MariaDB probe against real servers: a MariaDB primary and a replica of
 // it (test/harness/mariadb.js), plus a closed port, an unresolvable name and a blackhole
-// socket (accepts, never answers).
+// socket (accepts, never answers). The target parser and option checks: test/mysql-probe.test.js.
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -9,8 +9,7 @@ const util = require('util');
 const { Worker } = require('worker_threads');
 const { startMariaDb } = require('../harness/mariadb');
 const { waitFor } = require('../harness/servers');
-const { Orchestrator, ConfigError, probes } = require('../..');
-const { mysqlTarget } = require('../../lib/probes');
+const { Orchestrator, probes } = require('../..');
 
 const PASSWORD = 'my-pr0be-S3cret';
 const LIB = path.resolve(__dirname, '../..');
@@ -82,53 +81,6 @@ function expectNoSecret(value, secret = PASSWORD) {
   expect(util.inspect(value, { depth: 10 })).not.toContain(secret);
   expect(JSON.stringify(value)).not.toContain(secret);
 }
-
-// ------------------------------------------------------------------ validation
-
-describe('probes.mysql() validation and its target parser', () => {
-  test('a mysql:// URL and a { host, port, user, password, database } object give the same target', () => {
-    const fromUrl = mysqlTarget(`mysql://omnidb:${encodeURIComponent(PASSWORD)}@127.0.0.1:${m.primary.port}/omnidb_test`);
-    const fromObject = mysqlTarget(target(m.primary));
-    expect(fromUrl).toEqual(fromObject);
-    expect(fromObject).toEqual({ kind: 'mysql', host: '127.0.0.1', port: m.primary.port, socketPath: '', user: 'omnidb',
-      password: PASSWORD, database: 'omnidb_test' });
-    expect(mysqlTarget('mariadb://db.internal')).toMatchObject({ host: 'db.internal', port: 3306, user: '' });
-    expect(mysqlTarget({ uri: 'mysql://app@db:3307/shop', password: 'x' })).toMatchObject({ host: 'db', port: 3307, user: 'app', password: 'x', database: 'shop' });
-    expect(mysqlTarget({ socketPath: '/run/mysqld/mysqld.sock', user: 'app' })).toMatchObject({ socketPath: '/run/mysqld/mysqld.sock' });
-    expect(probes.mysql(m.primary.url).description).toBe(`mysql://omnidb@127.0.0.1:${m.primary.port}/omnidb_test`);
-  });
-
-  test('bad targets are named, passwords masked', () => {
-    expect(() => probes.mysql(undefined)).toThrow(ConfigError);
-    expect(() => probes.mysql(42)).toThrow(/probes\.mysql\(\) target: expected a mysql:\/\/ URL.*received 42 \(number\)/);
-    expect(() => probes.mysql({ host: 'db', port: 'abc' }))
-      .toThrow("Invalid probes.mysql() target.port: expected a port number from 1 to 65535 but received 'abc' (string)");
-    let error;
-    try {
-      probes.mysql(`mysql://app:${PASSWORD}@db:99999/x`);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain('mysql://app:***@db:99999/x');
-    expect(error.message).not.toContain(PASSWORD);
-    expect(() => probes.mysql('postgres://db')).toThrow(/expected a mysql:\/\/ or mariadb:\/\/ URL/);
-    expect(() => probes.mysql({ host: 'db', datbase: 'x' })).toThrow('Unknown option "datbase" in probes.mysql() target. Did you mean "database"?');
-    expect(() => probes.mysql('mysql://db/x?charset=utf8')).toThrow(/unknown URL parameter "charset"/);
-    expect(() => probes.mysql({ host: 'db', ssl: { rejectUnauthorized: false } })).toThrow(/TLS is not supported by native MySQL probes/);
-    expect(() => probes.mysql({ host: 'a,b' })).toThrow(/target\.host/);
-    expect(() => probes.mysql({ socketPath: 'relative.sock' })).toThrow(/socketPath: expected an absolute socket path/);
-  });
-
-  test('options are checked as for the other probes', () => {
-    expect(() => probes.mysql(m.primary.url, { degradeAfter: '1s' }))
-      .toThrow('Unknown option "degradeAfter" in probes.mysql() options. Did you mean "degradedAfter"?');
-    expect(() => probes.mysql(m.primary.url, { role: 'leader' })).toThrow(/options\.role: expected 'primary'.*received 'leader' \(string\)/);
-    expect(() => probes.mysql(m.primary.url, { query: '' })).toThrow(/options\.query: expected a non-empty string/);
-    expect(() => probes.mysql(m.primary.url, { detectRole: false, maxLag: '1s' })).toThrow(/need role detection/);
-    expect(() => probes.mysql(m.primary.url, { persistent: 1 })).toThrow(/options\.persistent: expected a boolean/);
-  });
-});
 
 // ------------------------------------------------------------------ a healthy primary and replica
 
