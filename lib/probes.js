@@ -414,7 +414,7 @@ function mysqlTarget(target, where = 'probes.mysql() target') {
       'probe through the client instead, or pass ssl: false');
   }
   const config = { kind: 'mysql', host: 'localhost', port: 3306, socketPath: '', user: '', password: '', database: '' };
-  if (fields.socketPath !== undefined && fields.socketPath !== null) {
+  if (fields.socketPath !== undefined && fields.socketPath !== null && fields.socketPath !== '') {
     config.socketPath = text(fields.socketPath, `${where}.socketPath`);
     if (!config.socketPath.startsWith('/')) throw bad(`${where}.socketPath`, 'an absolute socket path', fields.socketPath);
   }

@@ -23,6 +23,10 @@ describe('mysqlTarget(): a mysql:// URL or a mysql2-style object', () => {
     expect(mysqlTarget('mysql://app@localhost/shop?socketPath=%2Frun%2Fmysqld%2Fmysqld.sock')).toMatchObject({ socketPath: '/run/mysqld/mysqld.sock' });
     expect(mysqlTarget('mysql://a%40b:p%3Aw@[::1]:3306/x')).toMatchObject({ host: '::1', user: 'a@b', password: 'p:w' });
     expect(mysqlTarget({ host: 'db', ssl: false, username: 'u' })).toMatchObject({ user: 'u' });
+    // Its own output, less `kind`, reads back the same (an adapter may pass it on).
+    const { kind, ...parsed } = mysqlTarget('mysql://app:pw@db:3307/shop');
+    expect(kind).toBe('mysql');
+    expect(mysqlTarget(parsed)).toEqual(mysqlTarget('mysql://app:pw@db:3307/shop'));
   });
 
   test('bad targets are named, passwords masked', () => {
