@@ -71,7 +71,13 @@ async function maybeMariaDb() {
 }
 
 async function main() {
-  const [cluster, maria] = await Promise.all([startCluster({ replica: false, redis: true }), maybeMariaDb()]);
+  const started = await Promise.allSettled([startCluster({ replica: false, redis: true }), maybeMariaDb()]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((r) => r.status === 'fulfilled' && r.value && r.value.stop()));
+    throw failed.reason;
+  }
+  const [cluster, maria] = started.map((r) => r.value);
   try {
     await cluster.psql('primary', 'ALTER SYSTEM SET max_connections = 1200', { db: 'postgres' });
     await cluster.restartPrimary();
