@@ -1,0 +1,152 @@
+'use strict';
+// The omnidb CLI without a database: usage errors (exit 2, the bad value named),
+// unreachable targets (exit 1), --json, password masking, and its pure parts
+// (argument parsing, redaction, formatting). test/integration/cli.test.js runs it
+// against real servers.
+const net = require('net');
+const { runCli } = require('./helpers/cli');
+const { parseArgs, UsageError } = require('../lib/cli/args');
+const { maskSecrets, redact, addSecret } = require('../lib/cli/redact');
+const { lines, table, json } = require('../lib/cli/format');
+const { urlSource, MYSQL_MISSING } = require('../lib/cli/sources');
+const { probes } = require('../lib/probes');
+
+async function closedPort() {
+  const server = net.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('omnidb CLI: usage (exit 2)', () => {
+  test('no command prints what is expected', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no command given; expected one of: check, watch/);
+  });
+
+  test('a URL of an unknown scheme is named, its password masked', async () => {
+    const r = await runCli(['check', 'http://admin:hunter2-secret@db.example:80/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid target "http://admin:***@db.example:80/x"');
+    expect(r.stderr).toMatch(/postgres:\/\/, postgresql:\/\/, redis:\/\//);
+    expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
+  });
+
+  test('a malformed postgres URL is named', async () => {
+    const r = await runCli(['check', 'postgres://u:pw-secret-1@[::1/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid target "postgres:\/\/u:\*\*\*@\[::1\/x"/);
+    expect(r.stdout + r.stderr).not.toContain('pw-secret-1');
+  });
+
+  test('a bad --timeout is named with what is valid', async () => {
+    const r = await runCli(['check', '--timeout', 'soon', 'redis://127.0.0.1:6379']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid --timeout "soon": expected a positive duration such as 500ms, 5s or 1m');
+  });
+
+  test('an unknown option and a missing --config file are named', async () => {
+    const unknown = await runCli(['check', '--retries', '3', 'redis://127.0.0.1:6379']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown option "--retries"');
+    const missing = await runCli(['check', '--config', './no-such-omnidb.config.js']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot load --config "./no-such-omnidb.config.js": no such file');
+  });
+
+  test('--help exits 0 with the usage', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/omnidb check \[options\] <url>/);
+    expect(r.stdout).toMatch(/Exit codes: 0/);
+  });
+});
+
+describe('omnidb CLI: unreachable targets (exit 1)', () => {
+  test('a closed port is unhealthy with the reason, and the password never shows', async () => {
+    const port = await closedPort();
+    const r = await runCli(['check', '--timeout', '2s',
+      `postgres://app:Sup3r-Secret@127.0.0.1:${port}/app`, `redis://:Sup3r-Secret@127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    const out = r.stdout.trim().split('\n');
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatch(new RegExp(`^unhealthy +postgres://app@127\\.0\\.0\\.1:${port}/app .*error=".*Connection refused`));
+    expect(out[1]).toMatch(new RegExp(`^unhealthy +redis://127\\.0\\.0\\.1:${port} .*error=".*Connection refused`));
+    expect(r.stdout + r.stderr).not.toContain('Sup3r-Secret');
+    expect(r.stdout + r.stderr).not.toContain(encodeURIComponent('Sup3r-Secret'));
+  });
+
+  test('--json is one document scripts can read', async () => {
+    const port = await closedPort();
+    const r = await runCli(['check', '--json', `redis://127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toEqual({
+      ok: false,
+      timestamp: expect.any(String),
+      targets: [{
+        target: `redis://127.0.0.1:${port}`, kind: 'redis', status: 'unhealthy', role: null, lagMs: null,
+        latencyMs: expect.any(Number), error: expect.stringContaining('Connection refused'), usable: false,
+      }],
+    });
+  });
+});
+
+describe('omnidb CLI: parts', () => {
+  test('parseArgs reads flags, durations and targets', () => {
+    expect(parseArgs(['watch', '--interval=250ms', '--timeout', '1s', '--json', 'redis://h:1'])).toMatchObject({
+      command: 'watch', interval: 250, timeout: 1000, json: true, urls: ['redis://h:1'], config: null,
+    });
+    expect(parseArgs(['check', '--config', 'c.js'])).toMatchObject({ command: 'check', config: 'c.js', urls: [] });
+    expect(() => parseArgs(['check'])).toThrow(new UsageError('check needs at least one URL, or --config <file>'));
+    expect(() => parseArgs(['check', '--interval', '1s', 'redis://h:1'])).toThrow(/--interval applies to watch/);
+    expect(() => parseArgs(['check', '--timeout', '0', 'redis://h:1'])).toThrow(/invalid --timeout "0"/);
+    expect(() => parseArgs(['check', '--json=yes', 'redis://h:1'])).toThrow(/--json takes no value/);
+    expect(() => parseArgs(['probe', 'redis://h:1'])).toThrow(/unknown command "probe"/);
+  });
+
+  test('maskSecrets hides URL and keyword passwords; redact hides remembered ones anywhere', () => {
+    expect(maskSecrets('postgres://u:p%40ss@h/db and redis://:x@h:1')).toBe('postgres://u:***@h/db and redis://:***@h:1');
+    expect(maskSecrets("host=h password='a b' user=u")).toBe('host=h password=*** user=u');
+    expect(maskSecrets('postgres://h/db?password=zz&sslmode=require')).toBe('postgres://h/db?password=***&sslmode=require');
+    addSecret('t0p/secret');
+    expect(redact('echo t0p/secret and t0p%2Fsecret')).toBe('echo *** and ***');
+  });
+
+  test('a mysql:// URL without probes.mysql says so, and counts as unusable', async () => {
+    const saved = Object.getOwnPropertyDescriptor(probes, 'mysql');
+    delete probes.mysql;
+    try {
+      const source = urlSource(['mysql://app:Pw-12345@127.0.0.1:3306/app'], { timeout: 1000, persistent: false });
+      const rows = await source.round();
+      source.close();
+      expect(MYSQL_MISSING).toMatch(/^MySQL probe not available in this build/);
+      expect(rows).toEqual([{ target: 'mysql://app:***@127.0.0.1:3306/app', kind: 'mysql', status: 'unhealthy',
+        role: null, lagMs: null, latencyMs: null, error: MYSQL_MISSING }]);
+      expect(json(rows).ok).toBe(false);
+    } finally {
+      if (saved) Object.defineProperty(probes, 'mysql', saved);
+    }
+  });
+
+  test('lines, table and json lay the rows out', () => {
+    const rows = [
+      { target: 'postgres://u@h:5432/db', kind: 'postgres', status: 'healthy', role: 'primary', lagMs: null, latencyMs: 1.234, error: null },
+      { target: 'redis://h:6379', kind: 'redis', status: 'degraded', role: 'replica', lagMs: 12.6, latencyMs: 60, error: null },
+      { target: 'pg-replica', kind: 'connection', status: 'unhealthy', role: null, lagMs: null, latencyMs: null, error: 'timeout after 5000ms' },
+    ];
+    expect(lines(rows)).toBe([
+      'healthy    postgres://u@h:5432/db  role=primary lag=- latency=1.2ms',
+      'degraded   redis://h:6379          role=replica lag=13ms latency=60ms',
+      'unhealthy  pg-replica              role=- lag=- latency=- error="timeout after 5000ms"',
+      '',
+    ].join('\n'));
+    const t = table(rows, { columns: 200 }).split('\n');
+    expect(t[0]).toMatch(/^TARGET +STATUS +ROLE +LAG +LATENCY +ERROR$/);
+    expect(t[3]).toMatch(/^pg-replica +unhealthy +- +- +- +timeout after 5000ms$/);
+    expect(json(rows)).toMatchObject({ ok: false, targets: [{ usable: true }, { usable: true }, { usable: false }] });
+    expect(json(rows.slice(0, 2)).ok).toBe(true);
+  });
+});
