@@ -94,6 +94,30 @@ describe('omnidb CLI: unreachable targets (exit 1)', () => {
   });
 });
 
+describe('omnidb CLI: config modules without a server', () => {
+  const fixture = (name) => require('path').resolve(__dirname, 'fixtures', name);
+
+  test('an ESM module exporting an Orchestrator: its connections by name, exit 1 for the unreachable one', async () => {
+    const port = await closedPort();
+    const r = await runCli(['check', '--config', fixture('cli-config-instance.mjs')],
+      { env: { CLI_URL: `redis://:Cfg-Secret-9@127.0.0.1:${port}` } });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^unhealthy +a +role=- lag=- latency=\\S+ error="Redis at 127\\.0\\.0\\.1:${port}: Connection refused"$`)),
+      expect.stringMatching(/^healthy +b +role=- lag=- latency=-$/),
+    ]);
+    expect(r.stdout + r.stderr).not.toContain('Cfg-Secret-9');
+  });
+
+  test('a module whose function throws is bad usage (exit 2), its message masked', async () => {
+    const r = await runCli(['check', '--config', fixture('cli-config-throws.js')],
+      { env: { CLI_URL: 'postgres://u:Cfg-Secret-9@h/db' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('its exported function threw: no config for postgres://u:***@h/db');
+    expect(r.stdout + r.stderr).not.toContain('Cfg-Secret-9');
+  });
+});
+
 describe('omnidb CLI: parts', () => {
   test('parseArgs reads flags, durations and targets', () => {
     expect(parseArgs(['watch', '--interval=250ms', '--timeout', '1s', '--json', 'redis://h:1'])).toMatchObject({

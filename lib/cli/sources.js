@@ -124,7 +124,13 @@ async function loadConfig(file, { timeout, interval }) {
   if (value && typeof value === 'object' && !isOrchestrator(value) && value.connections === undefined && value.config !== undefined) {
     value = value.config;
   }
-  if (typeof value === 'function') value = await value();
+  if (typeof value === 'function') {
+    try {
+      value = await value();
+    } catch (err) {
+      throw new UsageError(`--config "${file}": its exported function threw: ${redact(err && err.message)}`);
+    }
+  }
   if (isOrchestrator(value)) return value;
   if (value === null || typeof value !== 'object' || value.connections === undefined) {
     throw new UsageError(`--config "${file}" must export an Orchestrator, an Orchestrator config ({ connections, ... }) ` +
