@@ -170,6 +170,10 @@ describe('omnidb CLI: parts', () => {
     const t = table(rows, { columns: 200 }).split('\n');
     expect(t[0]).toMatch(/^TARGET +STATUS +ROLE +LAG +LATENCY +ERROR$/);
     expect(t[3]).toMatch(/^pg-replica +unhealthy +- +- +- +timeout after 5000ms$/);
+    const narrow = table(rows, { columns: 60 }).split('\n');
+    expect(narrow[0]).toMatch(/^TARGET +STATUS +ROLE +LAG +LATENCY$/);
+    expect(narrow[3]).toMatch(/^pg-replica +unhealthy +- +- +-$/);
+    expect(narrow.slice(4)).toEqual(['', 'pg-replica: timeout after 5000ms', '']);
     expect(json(rows)).toMatchObject({ ok: false, targets: [{ usable: true }, { usable: true }, { usable: false }] });
     expect(json(rows.slice(0, 2)).ok).toBe(true);
   });

@@ -42,19 +42,26 @@ function lines(rows, { color = false, prefix = '' } = {}) {
   }).join('\n') + '\n';
 }
 
-/** An aligned table with a header, for a terminal; long errors are cut to the width. */
+/**
+ * An aligned table with a header, for a terminal. When an error does not fit the
+ * width, the errors go below the table, one `target: error` line each, in full.
+ */
 function table(rows, { color = false, columns = 100 } = {}) {
   const head = ['TARGET', 'STATUS', 'ROLE', 'LAG', 'LATENCY', 'ERROR'];
   const cells = rows.map((r) => [r.target, r.status, r.role || '-', lag(r), ms(r.latencyMs), r.error || '']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const fixed = widths.slice(0, 5).reduce((a, b) => a + b + 2, 0);
-  const room = Math.max(columns - fixed, 10);
-  const render = (c, isHead) => c.map((cell, i) => {
-    if (i === 5) return cell.length > room ? `${cell.slice(0, room - 1)}…` : cell;
+  const fits = widths.reduce((a, b) => a + b + 2, 0) - 2 <= columns;
+  const shown = fits ? 6 : 5;
+  const render = (c, isHead) => c.slice(0, shown).map((cell, i) => {
     const padded = cell.padEnd(widths[i]);
     return !isHead && i === 1 ? padded.replace(cell, paint(cell, color)) : padded;
   }).join('  ').trimEnd();
-  return [render(head, true), ...cells.map((c) => render(c, false))].join('\n') + '\n';
+  const out = [render(head, true), ...cells.map((c) => render(c, false))];
+  if (!fits) {
+    const errors = rows.filter((r) => r.error);
+    if (errors.length > 0) out.push('', ...errors.map((r) => `${r.target}: ${r.error}`));
+  }
+  return `${out.join('\n')}\n`;
 }
 
 /** The JSON document of one round. */
