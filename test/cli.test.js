@@ -56,6 +56,21 @@ describe('omnidb CLI: usage (exit 2)', () => {
     expect(missing.stderr).toContain('cannot load --config "./no-such-omnidb.config.js": no such file');
   });
 
+  test('package.json names bin/omnidb.js as the `omnidb` command, runnable by its shebang', async () => {
+    const fs = require('fs');
+    const path = require('path');
+    const { execFile } = require('child_process');
+    const pkg = require('../package.json');
+    const bin = path.resolve(__dirname, '..', pkg.bin.omnidb);
+    expect(pkg.bin).toEqual({ omnidb: 'bin/omnidb.js' });
+    expect(pkg.files).toContain('bin/');
+    expect(fs.readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const version = await new Promise((resolve, reject) => {
+      execFile(bin, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(version).toBe(`${pkg.version}\n`);
+  });
+
   test('--help exits 0 with the usage', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);

@@ -12,10 +12,17 @@ async function watch(opts, io, { openSources, round }) {
   let stopped = false;
   let wake = null; // resolves the pause between rounds early
   let timer = null;
+  let closing = null;
+  const close = () => {
+    if (closing === null) closing = Promise.all(sources.map((s) => s.close()));
+    return closing;
+  };
   const stop = () => {
     stopped = true;
     if (timer !== null) clearTimeout(timer);
     if (wake !== null) wake();
+    // A round waiting on a server that does not answer ends now ('closed'), not at --timeout.
+    close();
   };
   const signals = ['SIGINT', 'SIGTERM'];
   for (const s of signals) io.signals.on(s, stop);
@@ -42,7 +49,7 @@ async function watch(opts, io, { openSources, round }) {
     }
   } finally {
     for (const s of signals) io.signals.removeListener(s, stop);
-    await Promise.all(sources.map((s) => s.close()));
+    await close();
   }
   if (redraw) io.out('\n');
   return 0;

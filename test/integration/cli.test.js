@@ -28,11 +28,26 @@ afterAll(async () => {
   if (c) await c.stop();
 });
 
+/** Resolves once the blackhole has accepted `n` more connections (counted from the call). */
+function waitForConnections(n) {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onConnection = () => {
+      if (++seen < n) return;
+      hole.events.removeListener('connection', onConnection);
+      resolve();
+    };
+    hole.events.on('connection', onConnection);
+  });
+}
+
 /** A TCP server that accepts and never answers. */
 async function blackhole() {
   const sockets = new Set();
+  const events = new (require('events'))();
   const server = net.createServer((s) => {
     sockets.add(s);
+    events.emit('connection');
     s.resume();
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
@@ -40,6 +55,8 @@ async function blackhole() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: server.address().port,
+    sockets,
+    events,
     close: () => new Promise((r) => {
       for (const s of sockets) s.destroy();
       server.close(r);
@@ -139,6 +156,18 @@ test('watch off a terminal: plain timestamped lines each round; SIGINT exits 0',
   const first = r.stdout.split('\n')[0];
   expect(first).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  healthy +postgres://postgres@127\\.0\\.0\\.1:${c.primary.port}/omnidb_test +role=primary `));
   expect(r.stderr).toBe('');
+});
+
+test('watch: SIGINT while a round waits on a server that never answers exits 0 at once, not at --timeout', async () => {
+  const connected = waitForConnections(2);
+  const cli = startCli(['watch', '--timeout', '30s', `redis://127.0.0.1:${hole.port}`, `postgres://u@127.0.0.1:${hole.port}/x`]);
+  await connected;
+  const sent = Date.now();
+  cli.child.kill('SIGINT');
+  const r = await cli.done;
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe('');
+  expect(Date.now() - sent).toBeLessThan(15000);
 });
 
 test('watch --json: one JSON line per round', async () => {
