@@ -6,7 +6,7 @@
 const net = require('net');
 const { runCli } = require('./helpers/cli');
 const { parseArgs, UsageError } = require('../lib/cli/args');
-const { maskSecrets, redact, addSecret } = require('../lib/cli/redact');
+const { maskSecrets, redact, addSecret, passwordOf } = require('../lib/cli/redact');
 const { lines, table, json } = require('../lib/cli/format');
 const { urlSource, MYSQL_MISSING } = require('../lib/cli/sources');
 const { probes } = require('../lib/probes');
@@ -32,6 +32,13 @@ describe('omnidb CLI: usage (exit 2)', () => {
     expect(r.stderr).toContain('invalid target "http://admin:***@db.example:80/x"');
     expect(r.stderr).toMatch(/postgres:\/\/, postgresql:\/\/, redis:\/\//);
     expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
+  });
+
+  test('a password typed with a raw "/" is masked all the same', async () => {
+    const r = await runCli(['check', 'postgres://u:Raw/Secret@h:5432/db']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"postgres://u:***@h:5432/db"');
+    expect(r.stdout + r.stderr).not.toMatch(/Raw|Secret/);
   });
 
   test('a malformed postgres URL is named', async () => {
@@ -150,6 +157,12 @@ describe('omnidb CLI: parts', () => {
     expect(maskSecrets('postgres://u:p%40ss@h/db and redis://:x@h:1')).toBe('postgres://u:***@h/db and redis://:***@h:1');
     expect(maskSecrets("host=h password='a b' user=u")).toBe('host=h password=*** user=u');
     expect(maskSecrets('postgres://h/db?password=zz&sslmode=require')).toBe('postgres://h/db?password=***&sslmode=require');
+    // A raw "/" or "@" in a password: the userinfo ends at the last "@".
+    expect(maskSecrets('bad "postgres://u:pa/ss@w0rd@h:5432/db": x')).toBe('bad "postgres://u:***@h:5432/db": x');
+    expect(maskSecrets('redis://h:6379/0 and postgres://u@h/db')).toBe('redis://h:6379/0 and postgres://u@h/db');
+    expect(passwordOf('postgres://u:pa/ss@w0rd@h/db')).toBe('pa/ss@w0rd');
+    expect(passwordOf('postgres://u:p%40ss-word@h/db')).toBe('p@ss-word');
+    expect(passwordOf('postgres://u@h/db')).toBe(null);
     addSecret('t0p/secret');
     expect(redact('echo t0p/secret and t0p%2Fsecret')).toBe('echo *** and ***');
   });

@@ -17,21 +17,37 @@ function addSecret(value) {
   if (encoded !== value) secrets.add(encoded);
 }
 
+// A URL's userinfo ends at the *last* "@" of the token: a password typed with a raw
+// "/" or "@" (not percent-encoded) is still the password, and still masked.
+const URL_TOKEN = /([a-z][a-z0-9+.-]*:\/\/)(\S*)/gi;
+
+function splitUserinfo(rest) {
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return null;
+  const colon = rest.slice(0, at).indexOf(':');
+  if (colon < 0) return null;
+  return { user: rest.slice(0, colon), password: rest.slice(colon + 1, at), host: rest.slice(at + 1) };
+}
+
 /** The password of a URL-shaped string, decoded, or null. */
 function passwordOf(text) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*?:([^@/?#]*)@/i.exec(text);
-  if (m === null || m[1] === '') return null;
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(\S*)$/i.exec(String(text));
+  const parts = m === null ? null : splitUserinfo(m[1]);
+  if (parts === null || parts.password === '') return null;
   try {
-    return decodeURIComponent(m[1]);
+    return decodeURIComponent(parts.password);
   } catch {
-    return m[1];
+    return parts.password;
   }
 }
 
 /** Masks the password forms a URL or conninfo string can carry. */
 function maskSecrets(text) {
   return String(text)
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]*@/gi, '$1:***@')
+    .replace(URL_TOKEN, (all, scheme, rest) => {
+      const parts = splitUserinfo(rest);
+      return parts === null ? all : `${scheme}${parts.user}:***@${parts.host}`;
+    })
     .replace(/(password\s*=\s*)('(?:\\.|[^'\\])*'|[^\s&]+)/gi, '$1***');
 }
 
