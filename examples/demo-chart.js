@@ -70,7 +70,9 @@ function bucketize(samples, durationMs, bucketMs) {
   return buckets;
 }
 
-// Events close together share one line; labels that would overlap take the next row.
+// Events close together share one line; a label that would overlap another takes the
+// next free row. Labels run right of their line, or left of it near the right edge.
+const CHAR_W = 7; // bold 11 px text, a little wide, so that estimates never overlap
 function layoutEvents(events, x) {
   const groups = [];
   for (const e of [...events].sort((a, b) => a.at - b.at)) {
@@ -78,18 +80,20 @@ function layoutEvents(events, x) {
     if (last && x(e.at) - x(last.at) < 6) last.labels.push(e.label);
     else groups.push({ at: e.at, labels: [e.label] });
   }
-  const rowEnds = [];
+  const rows = []; // per row: [left, right] extents taken
   for (const g of groups) {
     g.text = g.labels.join(' + ');
-    const px = x(g.at);
-    const w = g.text.length * 6.2 + 10;
-    let row = rowEnds.findIndex((end) => end < px);
-    if (row < 0) row = rowEnds.length;
-    rowEnds[row] = px + w;
+    g.x = x(g.at);
+    const w = g.text.length * CHAR_W + 6;
+    g.anchor = g.x + w > WIDTH - M.right ? 'end' : 'start';
+    const left = g.anchor === 'end' ? g.x - w : g.x;
+    const right = g.anchor === 'end' ? g.x : g.x + w;
+    let row = rows.findIndex((taken) => taken.every(([l, r]) => right + 4 < l || left > r + 4));
+    if (row < 0) row = rows.push([]) - 1;
+    rows[row].push([left, right]);
     g.row = row;
-    g.x = px;
   }
-  return { groups, rows: Math.max(1, rowEnds.length) };
+  return { groups, rows: Math.max(1, rows.length) };
 }
 
 function polyline(points, color, dash) {
@@ -158,7 +162,6 @@ function failoverSvg({ samples, events, durationMs, bucketMs = 100, outage, titl
   if (outage && outage.to > outage.from) {
     out.push(`<rect class="outage" x="${num(x(outage.from))}" y="${topY}" width="${num(x(outage.to) - x(outage.from))}" ` +
       `height="${latY + LAT_H - topY}" fill="#fee2e2" opacity="0.7"/>`);
-    out.push(`<text x="${num(x(outage.from) + 4)}" y="${topY + 12}" fill="#b91c1c" font-size="10">primary down</text>`);
   }
 
   // grid and y axes
@@ -192,6 +195,12 @@ function failoverSvg({ samples, events, durationMs, bucketMs = 100, outage, titl
   });
   out.push('</g>');
 
+  // the outage's name, over the bars
+  if (outage && outage.to > outage.from) {
+    out.push(`<text class="outage-label" x="${num((x(outage.from) + x(outage.to)) / 2)}" y="${topY + 14}" text-anchor="middle" ` +
+      'fill="#b91c1c" font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">primary down</text>');
+  }
+
   // latency lines
   const mid = (i) => M.left + (i + 0.5) * bw;
   out.push('<g class="latency">');
@@ -222,8 +231,7 @@ function failoverSvg({ samples, events, durationMs, bucketMs = 100, outage, titl
   for (const g of layout.groups) {
     const ly = TITLE_H + LEGEND_H + g.row * LABEL_ROW + 10;
     out.push(`<line class="event" x1="${num(g.x)}" x2="${num(g.x)}" y1="${ly + 3}" y2="${latY + LAT_H}" stroke="#111827" stroke-width="1" stroke-dasharray="3 3"/>`);
-    const anchor = g.x + g.text.length * 6.2 > WIDTH - M.right ? 'end' : 'start';
-    out.push(`<text class="event-label" x="${num(anchor === 'end' ? g.x - 3 : g.x + 3)}" y="${ly}" text-anchor="${anchor}" fill="#111827" font-weight="bold">${esc(g.text)}</text>`);
+    out.push(`<text class="event-label" x="${num(g.anchor === 'end' ? g.x - 3 : g.x + 3)}" y="${ly}" text-anchor="${g.anchor}" fill="#111827" font-weight="bold">${esc(g.text)}</text>`);
   }
   out.push('</g>');
   out.push('</svg>');

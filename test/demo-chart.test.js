@@ -74,6 +74,29 @@ describe('failoverSvg', () => {
     expect(height(KINDS.refused.color)).toHaveLength(10);
   });
 
+  test('event labels never overlap, near the right edge either', () => {
+    // The events of a real run: the labels crowd at the kill and at the recovery.
+    const events = [
+      { at: 2000, label: 'kill primary (SIGKILL)' }, { at: 2056, label: 'circuit:open' }, { at: 2056, label: 'failover' },
+      { at: 2950, label: 'primary unhealthy' }, { at: 5900, label: 'restart primary' },
+      { at: 6950, label: 'primary healthy' }, { at: 6950, label: 'circuit:close' }, { at: 6950, label: 'recovery' },
+    ];
+    const tree = parseXml(failoverSvg({ samples: [], events, durationMs: 8000 }));
+    const width = Number(tree.attrs.width);
+    const extents = byClass(tree, 'event-label').map((t) => {
+      const w = textOf(t).length * 6.6; // DejaVu Sans Bold at 11 px: about 6.6 px a character
+      const x = Number(t.attrs.x);
+      return { y: t.attrs.y, left: t.attrs['text-anchor'] === 'end' ? x - w : x, right: t.attrs['text-anchor'] === 'end' ? x : x + w };
+    });
+    expect(extents.length).toBeGreaterThanOrEqual(4);
+    for (const a of extents) {
+      expect(a.right).toBeLessThanOrEqual(width);
+      for (const b of extents) {
+        if (a !== b && a.y === b.y) expect(a.right < b.left || b.right < a.left).toBe(true);
+      }
+    }
+  });
+
   test('escapes text, so odd labels keep it well-formed', () => {
     const odd = failoverSvg({ ...story(), events: [{ at: 500, label: 'a <b> & "c" \'d\'' }], title: 'x & y <z>' });
     const tree = parseXml(odd);
