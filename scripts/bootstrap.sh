@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quiet_log=${OMNIDB_BOOTSTRAP_LOG:-}
-[[ -n $quiet_log ]] && : >"$quiet_log"
+if [[ -n $quiet_log ]]; then : >"$quiet_log"; fi
 
 # step "what" command...: runs the command; quiet, one line "what ... ok (N s)".
 step() {
@@ -66,7 +66,7 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   step "apt-get update" apt-get update -qq
   step "apt-get install ${missing[*]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  [[ -z $quiet_log ]] && echo "bootstrap: installed ${missing[*]}"
+  if [[ -z $quiet_log ]]; then echo "bootstrap: installed ${missing[*]}"; fi
 else
   skip "system packages: present"
 fi
@@ -76,7 +76,7 @@ fi
 # from the lock (npm bug). npm install also runs our `install` script, i.e. builds the addon.
 stamp=node_modules/.package-lock.json
 if [[ ! -e $stamp || package.json -nt $stamp || (-e package-lock.json && package-lock.json -nt $stamp) ]]; then
-  [[ -z $quiet_log ]] && echo "bootstrap: npm install"
+  if [[ -z $quiet_log ]]; then echo "bootstrap: npm install"; fi
   step "npm install (and the addon build)" npm install --no-audit --no-fund
   touch "$stamp"  # npm may rewrite package-lock.json after it: keep the next run cheap
 else
@@ -86,7 +86,7 @@ fi
 # ---- the addon ------------------------------------------------------------------
 addon=build/Release/omnidb.node
 if [[ ! -e $addon ]] || [[ -n $(find src binding CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null) ]]; then
-  [[ -z $quiet_log ]] && echo "bootstrap: building $addon"
+  if [[ -z $quiet_log ]]; then echo "bootstrap: building $addon"; fi
   step "building $addon" node scripts/build.js
 else
   skip "addon: $addon up to date"
