@@ -183,6 +183,21 @@ describe('omnidb CLI: parts', () => {
     }
   });
 
+  test('a mysql:// URL with an addon built without MariaDB Connector/C says so and what to install', async () => {
+    const native = require('../lib/native');
+    const saved = native.probeSupport;
+    native.probeSupport = { ...saved, mysql: false };
+    try {
+      const source = urlSource(['mysql://app:Pw-12345@127.0.0.1:3306/app'], { timeout: 1000, persistent: false });
+      const [r] = await source.round();
+      source.close();
+      expect(r).toMatchObject({ kind: 'mysql', status: 'unhealthy' });
+      expect(r.error).toMatch(/^MySQL probe not available in this build: .*install libmariadb-dev/);
+    } finally {
+      native.probeSupport = saved;
+    }
+  });
+
   test('lines, table and json lay the rows out', () => {
     const rows = [
       { target: 'postgres://u@h:5432/db', kind: 'postgres', status: 'healthy', role: 'primary', lagMs: null, latencyMs: 1.234, error: null },

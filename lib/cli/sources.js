@@ -25,6 +25,8 @@ const SCHEMES = {
   mariadb: 'mysql',
 };
 
+const KIND_NAMES = { postgres: 'PostgreSQL', redis: 'Redis', mysql: 'MySQL' };
+
 function schemeOf(url) {
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   return m === null ? null : m[1].toLowerCase();
@@ -49,7 +51,8 @@ function urlTarget(url, timeout, persistent) {
   } catch (err) {
     // Built without libpq / hiredis / the MySQL client: the target cannot be probed here.
     if (err && err.code === 'OMNIDB_PROBE_UNAVAILABLE') {
-      return { label: maskSecrets(url), kind, probe: null, unavailable: redact(err.message) };
+      const unavailable = `${KIND_NAMES[kind]} probe not available in this build: ${redact(err.message)}`;
+      return { label: maskSecrets(url), kind, probe: null, unavailable };
     }
     throw new UsageError(`invalid target "${maskSecrets(url)}": ${redact(err && err.message)}`);
   }
