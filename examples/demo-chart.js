@@ -271,6 +271,7 @@ function reportHtml({ svg, summary, events, title = 'OmniDB failover demo' }) {
 body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 24px; color: #111827; }
 table { border-collapse: collapse; margin: 12px 0 24px; }
 th, td { border: 1px solid #e5e7eb; padding: 4px 10px; text-align: left; font-size: 13px; }
+td:first-child { white-space: nowrap; }
 th { background: #f9fafb; font-weight: normal; }
 code { font-size: 12px; }
 </style>
@@ -284,7 +285,7 @@ ${rows}
 </table>
 <h2>Events</h2>
 <table>
-<tr><th>offset</th><th>event</th><th>detail</th></tr>
+<tr><th>since the load started</th><th>event</th><th>detail</th></tr>
 ${evs}
 </table>
 </body>
