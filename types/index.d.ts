@@ -382,6 +382,12 @@ export interface ConnectionMetrics extends ConnectionStats {
   healthCheck: HealthCheckLatency;
   /** Milliseconds the circuit has spent in each state since the orchestrator was created. */
   circuitTime: CircuitTime;
+  /**
+   * Milliseconds until the open circuit goes half-open on its reset timer; `null` when
+   * no reset is due (closed, half-open, held open by a failed health check until a
+   * check passes, or an external breaker).
+   */
+  circuitResetInMs: number | null;
 }
 
 /** {@link ConnectionMetrics.calls}. Every count is cumulative since construction. */

@@ -1,0 +1,86 @@
+'use strict';
+// Fastify plugin (`omnidb/fastify`, built on fastify-plugin so it decorates the
+// instance it is registered on): the orchestrator as `fastify.db` and `request.db`,
+// connect() on onReady (before listen() resolves), disconnect() on onClose, an
+// optional readiness route, and the OmniDB error mapping.
+//
+// The mapping is an error handler that wraps the one in force when the plugin
+// registers (yours, if you set it first, else Fastify's default): OmniDB errors get
+// their 503/504, every other error reaches that handler unchanged. Set your own
+// handler after registering and it replaces ours (Fastify warns): then pass
+// `errorHandler: false` and call `replyError(reply, err)` from yours.
+
+const fp = require('fastify-plugin');
+const { ConfigError } = require('../errors');
+const { describe } = require('../safe');
+const { readinessResponse, validateReadinessOptions } = require('./readiness');
+const { errorMappingOptions, httpError } = require('./http-errors');
+const { toOrchestrator } = require('./db-option');
+const { propertyOption } = require('./express');
+
+const WHERE = 'omnidb fastify plugin';
+
+function routeOptions(db, readiness) {
+  if (readiness === undefined || readiness === false) return null;
+  const spec = typeof readiness === 'string' ? { url: readiness } : readiness;
+  if (spec === null || typeof spec !== 'object' || typeof spec.url !== 'string' || !spec.url.startsWith('/')) {
+    throw new ConfigError(`${WHERE}: readiness must be a path ('/ready') or { url, require?, detail? }, received ${describe(readiness)}`);
+  }
+  const { url, ...rest } = spec;
+  return { url, opts: validateReadinessOptions(db, rest, `${WHERE}: readiness`) };
+}
+
+/** Sends the 503/504 for an OmniDB error; false (nothing sent) for any other error. */
+function replyWith(db, opts, reply, err) {
+  const answer = reply.sent ? null : httpError(db, err, opts);
+  if (answer === null) return false;
+  reply.code(answer.statusCode).headers(answer.headers).send(answer.body);
+  return true;
+}
+
+async function omnidbPlugin(fastify, options) {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError(`${WHERE}: options must be an object, received ${describe(options)}`);
+  }
+  const { db: given, property = 'db', readiness, errorHandler = true, connect = true, retryAfter } = options;
+  const db = toOrchestrator(given, `${WHERE}: db`);
+  propertyOption(property, `${WHERE}: property`);
+  const route = routeOptions(db, readiness);
+  const mapping = errorMappingOptions(retryAfter === undefined ? undefined : { retryAfter }, WHERE);
+  if (typeof errorHandler !== 'boolean' || typeof connect !== 'boolean') {
+    throw new ConfigError(`${WHERE}: errorHandler and connect must be booleans, received ${describe(errorHandler)} and ${describe(connect)}`);
+  }
+
+  fastify.decorate(property, db);
+  fastify.decorateRequest(property, { getter: () => db });
+  fastify.decorateReply('omnidbError', function omnidbError(err) { return replyWith(db, mapping, this, err); });
+  if (connect) fastify.addHook('onReady', () => db.connect());
+  fastify.addHook('onClose', () => db.disconnect());
+
+  if (route !== null) {
+    fastify.get(route.url, (request, reply) => {
+      const { statusCode, headers, body } = readinessResponse(db, route.opts);
+      reply.code(statusCode).headers(headers).send(body);
+    });
+  }
+
+  if (errorHandler) {
+    const previous = fastify.errorHandler;
+    fastify.setErrorHandler(function omnidbErrorHandler(err, request, reply) {
+      if (replyWith(db, mapping, reply, err)) return reply;
+      return previous.call(this, err, request, reply);
+    });
+  }
+}
+
+const plugin = fp(omnidbPlugin, { fastify: '4.x || 5.x', name: 'omnidb' });
+
+/** For your own error handler (`errorHandler: false`): sends the 503/504 of an OmniDB error, false for any other. */
+function replyError(reply, err) {
+  return reply.omnidbError(err);
+}
+
+module.exports = plugin;
+module.exports.default = plugin;
+module.exports.omnidb = plugin;
+module.exports.replyError = replyError;
