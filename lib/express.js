@@ -1,5 +1,5 @@
 'use strict';
 // Kept for code that required lib/express.js: the Express integration lives in lib/integrations/.
-const { readinessReport, validateReadinessOptions } = require('./integrations/readiness');
+const { validateReadinessOptions } = require('./integrations/readiness');
 
-module.exports = { ...require('./integrations/express'), readinessReport, validateReadinessOptions };
+module.exports = { ...require('./integrations/express'), validateReadinessOptions };

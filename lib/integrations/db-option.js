@@ -1,6 +1,7 @@
 'use strict';
 // Integrations that own the orchestrator's lifecycle (NestJS module, Fastify plugin)
-// take either an Orchestrator or the config to build one from.
+// take either an Orchestrator or the config to build one from; every integration that
+// puts the orchestrator on a request takes the property name to put it under.
 
 const { ConfigError } = require('../errors');
 const { describe } = require('../safe');
@@ -20,4 +21,12 @@ function toOrchestrator(value, where) {
   return new Orchestrator(value);
 }
 
-module.exports = { isOrchestrator, toOrchestrator };
+/** A `property` option checked once: a non-empty string. */
+function propertyOption(property, fn) {
+  if (typeof property !== 'string' || property === '') {
+    throw new ConfigError(`${fn}: property must be a non-empty string, received ${describe(property)}`);
+  }
+  return property;
+}
+
+module.exports = { isOrchestrator, toOrchestrator, propertyOption };

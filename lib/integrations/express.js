@@ -3,18 +3,9 @@
 // the request, a readiness handler, and an error handler mapping OmniDB errors to
 // 503/504. No dependency on express: all are plain (req, res[, next]) functions.
 
-const { ConfigError } = require('../errors');
-const { describe } = require('../safe');
-const { assertOrchestrator, readinessResponse, readinessHandlerOptions } = require('./readiness');
+const { assertOrchestrator, readinessReport, readinessResponse, readinessHandlerOptions } = require('./readiness');
+const { propertyOption } = require('./db-option');
 const { errorMappingOptions, httpError } = require('./http-errors');
-
-/** A `property` option checked once: a non-empty string. */
-function propertyOption(property, fn) {
-  if (typeof property !== 'string' || property === '') {
-    throw new ConfigError(`${fn}: property must be a non-empty string, received ${describe(property)}`);
-  }
-  return property;
-}
 
 /**
  * Express middleware that attaches the orchestrator to every request as `req[property]`
@@ -82,4 +73,4 @@ function errorHandler(db, options) {
   };
 }
 
-module.exports = { middleware, readiness, errorHandler, propertyOption };
+module.exports = { middleware, readiness, errorHandler, readinessReport };

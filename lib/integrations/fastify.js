@@ -15,8 +15,7 @@ const { ConfigError } = require('../errors');
 const { describe } = require('../safe');
 const { readinessResponse, validateReadinessOptions } = require('./readiness');
 const { errorMappingOptions, httpError } = require('./http-errors');
-const { toOrchestrator } = require('./db-option');
-const { propertyOption } = require('./express');
+const { toOrchestrator, propertyOption } = require('./db-option');
 
 const WHERE = 'omnidb fastify plugin';
 

@@ -9,7 +9,7 @@ const { ConfigError } = require('../errors');
 const { describe } = require('../safe');
 const { assertOrchestrator, readinessResponse, readinessHandlerOptions } = require('./readiness');
 const { errorMappingOptions, httpError } = require('./http-errors');
-const { propertyOption } = require('./express');
+const { propertyOption } = require('./db-option');
 
 let honoDefault;
 /** The error handler a new Hono app starts with: HTTPException's response, else a logged 500. */

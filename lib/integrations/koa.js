@@ -5,7 +5,7 @@
 
 const { assertOrchestrator, readinessResponse, readinessHandlerOptions } = require('./readiness');
 const { errorMappingOptions, httpError } = require('./http-errors');
-const { propertyOption } = require('./express');
+const { propertyOption } = require('./db-option');
 
 /** `app.use(middleware(db))`: `ctx[property]` (default `ctx.db`) for every request. */
 function middleware(db, { property = 'db' } = {}) {
