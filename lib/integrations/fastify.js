@@ -4,11 +4,12 @@
 // connect() on onReady (before listen() resolves), disconnect() on onClose, an
 // optional readiness route, and the OmniDB error mapping.
 //
-// The mapping is an error handler that wraps the one in force when the plugin
-// registers (yours, if you set it first, else Fastify's default): OmniDB errors get
-// their 503/504, every other error reaches that handler unchanged. Set your own
-// handler after registering and it replaces ours (Fastify warns): then pass
-// `errorHandler: false` and call `replyError(reply, err)` from yours.
+// The mapping is a route-level error handler added (onRoute) to every route
+// registered after the plugin that has none of its own; Fastify runs it first and
+// hands what it rethrows (every error but OmniDB's) to the scope's error handler:
+// yours, set before or after the plugin, or Fastify's default. No setErrorHandler(),
+// so nothing of yours is replaced. `errorHandler: false` turns it off; then
+// `reply.omnidbError(err)` maps from your own handler.
 
 const fp = require('fastify-plugin');
 const { ConfigError } = require('../errors');
@@ -64,10 +65,15 @@ async function omnidbPlugin(fastify, options) {
   }
 
   if (errorHandler) {
-    const previous = fastify.errorHandler;
-    fastify.setErrorHandler(function omnidbErrorHandler(err, request, reply) {
+    // A route-level error handler on every route without one: Fastify chains it in
+    // front of the scope's handler, so what it rethrows reaches yours (or Fastify's
+    // default) unchanged, whether you set yours before or after registering omnidb.
+    const mapOrRethrow = function omnidbErrorHandler(err, request, reply) {
       if (replyWith(db, mapping, reply, err)) return reply;
-      return previous.call(this, err, request, reply);
+      throw err;
+    };
+    fastify.addHook('onRoute', (routeOptions) => {
+      if (routeOptions.errorHandler === undefined) routeOptions.errorHandler = mapOrRethrow;
     });
   }
 }
