@@ -36,20 +36,9 @@ function createApp({ primaryUrl, replicaUrl, interval = '5s' }) {
     readiness: '/ready', // 200, or 503 when a connection is down and nothing serves it
   });
 
-  app.get('/users', async (request) => {
-    const { rows } = await request.db.execute('primary',
-      (c) => c.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM users ORDER BY id) AS names'),
-      { idempotent: true, timeout: '2s' });
-    return { servedBy: rows[0].replica ? 'replica' : 'primary', names: rows[0].names };
-  });
-
-  app.post('/users', async (request, reply) => {
-    const { rows } = await request.db.execute('primary',
-      (c) => c.query('INSERT INTO users (name) VALUES ($1) RETURNING id, name', [request.query.name]),
-      { failover: false, timeout: '2s' });
-    return reply.code(201).send(rows[0]);
-  });
-
+  // Routes in a plugin registered after omnidb's (or after `await app.register(omnidb)`):
+  // the plugin maps errors for routes declared once it has loaded.
+  app.register(routes);
   return {
     app,
     async listen(port = 0, host = '127.0.0.1') {
@@ -57,6 +46,22 @@ function createApp({ primaryUrl, replicaUrl, interval = '5s' }) {
       return { port: app.server.address().port, db: app.db, close: () => app.close() };
     },
   };
+}
+
+async function routes(app) {
+  app.get('/items', async (request) => {
+    const { rows } = await request.db.execute('primary',
+      (c) => c.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM items ORDER BY id DESC LIMIT 5) AS names'),
+      { idempotent: true, timeout: '2s' });
+    return { servedBy: rows[0].replica ? 'replica' : 'primary', names: rows[0].names };
+  });
+
+  app.post('/items', async (request, reply) => {
+    const { rows } = await request.db.execute('primary',
+      (c) => c.query('INSERT INTO items (name) VALUES ($1) RETURNING id, name', [request.query.name]),
+      { failover: false, timeout: '2s' });
+    return reply.code(201).send(rows[0]);
+  });
 }
 
 module.exports = { createApp };

@@ -35,15 +35,15 @@ function createApp({ primaryUrl, replicaUrl, interval = '5s' }) {
   app.use(middleware(db)); // c.var.db
   app.onError(errorHandler(db)); // other errors: Hono's own handling
   app.get('/ready', readiness(db));
-  app.get('/users', async (c) => {
+  app.get('/items', async (c) => {
     const { rows } = await c.var.db.execute('primary',
-      (cl) => cl.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM users ORDER BY id) AS names'),
+      (cl) => cl.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM items ORDER BY id DESC LIMIT 5) AS names'),
       { idempotent: true, timeout: '2s' });
     return c.json({ servedBy: rows[0].replica ? 'replica' : 'primary', names: rows[0].names });
   });
-  app.post('/users', async (c) => {
+  app.post('/items', async (c) => {
     const { rows } = await c.var.db.execute('primary',
-      (cl) => cl.query('INSERT INTO users (name) VALUES ($1) RETURNING id, name', [c.req.query('name')]),
+      (cl) => cl.query('INSERT INTO items (name) VALUES ($1) RETURNING id, name', [c.req.query('name')]),
       { failover: false, timeout: '2s' });
     return c.json(rows[0], 201);
   });

@@ -37,15 +37,15 @@ function createApp({ primaryUrl, replicaUrl, interval = '5s' }) {
   app.use(errorHandler(db)); // first: it sees what the routes throw
   app.use(middleware(db)); // ctx.db
   router.get('/ready', readiness(db));
-  router.get('/users', async (ctx) => {
+  router.get('/items', async (ctx) => {
     const { rows } = await ctx.db.execute('primary',
-      (c) => c.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM users ORDER BY id) AS names'),
+      (c) => c.query('SELECT pg_is_in_recovery() AS replica, array(SELECT name FROM items ORDER BY id DESC LIMIT 5) AS names'),
       { idempotent: true, timeout: '2s' });
     ctx.body = { servedBy: rows[0].replica ? 'replica' : 'primary', names: rows[0].names };
   });
-  router.post('/users', async (ctx) => {
+  router.post('/items', async (ctx) => {
     const { rows } = await ctx.db.execute('primary',
-      (c) => c.query('INSERT INTO users (name) VALUES ($1) RETURNING id, name', [ctx.query.name]),
+      (c) => c.query('INSERT INTO items (name) VALUES ($1) RETURNING id, name', [ctx.query.name]),
       { failover: false, timeout: '2s' });
     ctx.status = 201;
     ctx.body = rows[0];

@@ -5,7 +5,8 @@
 // optional readiness route, and the OmniDB error mapping.
 //
 // The mapping is a route-level error handler added (onRoute) to every route
-// registered after the plugin that has none of its own; Fastify runs it first and
+// declared after the plugin has loaded (`await app.register(omnidb, ...)`, or routes
+// in plugins registered after it) that has none of its own; Fastify runs it first and
 // hands what it rethrows (every error but OmniDB's) to the scope's error handler:
 // yours, set before or after the plugin, or Fastify's default. No setErrorHandler(),
 // so nothing of yours is replaced. `errorHandler: false` turns it off; then
