@@ -30,6 +30,19 @@ test.each(['node10', 'node16', 'bundler'])('tsc --moduleResolution %s: no errors
   expect(code).toBe(0);
 }, 120000);
 
+test('@arethetypeswrong/cli finds no problem for any entry point under any resolution', async () => {
+  const attw = path.join(__dirname, '..', 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+  const { code, output } = await new Promise((resolve) => {
+    execFile(process.execPath, [attw, '--pack', '.', '--format', 'json'], { cwd: path.join(__dirname, '..'), maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, output: stdout || stderr }));
+  });
+  const report = JSON.parse(output);
+  expect(report.problems).toEqual({});
+  expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(
+    ['.', './express', './fastify', './hono', './koa', './nestjs', './package.json']);
+  expect(code).toBe(0);
+}, 120000);
+
 test('package.json maps each subpath for node10 (typesVersions) and node16/bundler (exports)', () => {
   const pkg = require('../package.json');
   for (const name of ['express', 'fastify', 'koa', 'hono', 'nestjs']) {

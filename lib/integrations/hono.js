@@ -7,7 +7,7 @@
 
 const { ConfigError } = require('../errors');
 const { describe } = require('../safe');
-const { assertOrchestrator, readinessResponse, readinessHandlerOptions } = require('./readiness');
+const { assertOrchestrator, readinessReport, readinessResponse, readinessHandlerOptions } = require('./readiness');
 const { errorMappingOptions, httpError } = require('./http-errors');
 const { propertyOption } = require('./db-option');
 
@@ -63,4 +63,4 @@ function errorHandler(db, options = {}) {
   };
 }
 
-module.exports = { middleware, readiness, errorHandler };
+module.exports = { middleware, readiness, errorHandler, readinessReport };

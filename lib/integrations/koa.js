@@ -3,7 +3,7 @@
 // (`ctx.db`), a readiness handler, and an error middleware mapping OmniDB errors to
 // 503/504. Plain async (ctx, next) functions: no dependency on koa at run time.
 
-const { assertOrchestrator, readinessResponse, readinessHandlerOptions } = require('./readiness');
+const { assertOrchestrator, readinessReport, readinessResponse, readinessHandlerOptions } = require('./readiness');
 const { errorMappingOptions, httpError } = require('./http-errors');
 const { propertyOption } = require('./db-option');
 
@@ -51,4 +51,4 @@ function errorHandler(db, options) {
   };
 }
 
-module.exports = { middleware, readiness, errorHandler };
+module.exports = { middleware, readiness, errorHandler, readinessReport };
