@@ -54,7 +54,10 @@ async function omnidbPlugin(fastify, options) {
 
   fastify.decorate(property, db);
   fastify.decorateRequest(property, { getter: () => db });
-  fastify.decorateReply('omnidbError', function omnidbError(err) { return replyWith(db, mapping, this, err); });
+  // One per app: a second registration (another orchestrator) keeps the first's.
+  if (!fastify.hasReplyDecorator('omnidbError')) {
+    fastify.decorateReply('omnidbError', function omnidbError(err) { return replyWith(db, mapping, this, err); });
+  }
   if (connect) fastify.addHook('onReady', () => db.connect());
   fastify.addHook('onClose', () => db.disconnect());
 
