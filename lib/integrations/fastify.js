@@ -44,13 +44,13 @@ async function omnidbPlugin(fastify, options) {
     throw new ConfigError(`${WHERE}: options must be an object, received ${describe(options)}`);
   }
   const { db: given, property = 'db', readiness, errorHandler = true, connect = true, retryAfter } = options;
-  const db = toOrchestrator(given, `${WHERE}: db`);
   propertyOption(property, `${WHERE}: property`);
-  const route = routeOptions(db, readiness);
   const mapping = errorMappingOptions(retryAfter === undefined ? undefined : { retryAfter }, WHERE);
   if (typeof errorHandler !== 'boolean' || typeof connect !== 'boolean') {
     throw new ConfigError(`${WHERE}: errorHandler and connect must be booleans, received ${describe(errorHandler)} and ${describe(connect)}`);
   }
+  const db = toOrchestrator(given, `${WHERE}: db`);
+  const route = routeOptions(db, readiness);
 
   fastify.decorate(property, db);
   fastify.decorateRequest(property, { getter: () => db });
