@@ -382,6 +382,12 @@ export interface ConnectionMetrics extends ConnectionStats {
   healthCheck: HealthCheckLatency;
   /** Milliseconds the circuit has spent in each state since the orchestrator was created. */
   circuitTime: CircuitTime;
+  /**
+   * Milliseconds until the open circuit goes half-open on its reset timer; `null` when
+   * no reset is due (closed, half-open, held open by a failed health check until a
+   * check passes, or an external breaker).
+   */
+  circuitResetInMs: number | null;
 }
 
 /** {@link ConnectionMetrics.calls}. Every count is cumulative since construction. */
@@ -1049,3 +1055,63 @@ export declare function readiness<T extends Record<string, any>>(
   db: Orchestrator<T>,
   options?: ReadinessOptions<ConnectionName<T>>,
 ): (req: any, res: any) => void;
+
+/** What {@link readinessReport} returns: the verdict every readiness route answers with. */
+export interface ReadinessReport<N extends string = string> {
+  /** False when a required connection is unhealthy or has an open circuit and no backup serves it. */
+  ready: boolean;
+  /** The required connections nothing serves. */
+  unavailable: N[];
+  connections: Record<N, ReadinessConnection | ConnectionHealth>;
+}
+
+/**
+ * The readiness verdict without HTTP, shared by every framework integration and the
+ * NestJS health indicator. Throws {@link ConfigError} for bad options or unknown names.
+ */
+export declare function readinessReport<T extends Record<string, any>>(
+  db: Orchestrator<T>,
+  options?: ReadinessOptions<ConnectionName<T>>,
+): ReadinessReport<ConnectionName<T>>;
+
+/** Options of every integration's error mapping. */
+export interface ErrorMappingOptions {
+  /**
+   * Whole seconds to send in `Retry-After` when no reset deadline is due (a circuit
+   * held open by a failed health check until a check passes, an external breaker).
+   * Default 5. An open circuit with a reset timer sends the seconds until it goes
+   * half-open, rounded up; a half-open one, 1.
+   */
+  retryAfter?: number;
+}
+
+/** The JSON body of the 503 an open circuit (`OMNIDB_CIRCUIT_OPEN`) becomes. */
+export interface CircuitOpenBody {
+  error: 'circuit_open';
+  code: 'OMNIDB_CIRCUIT_OPEN';
+  /** The connection whose circuit is open (after failover, the last one tried). */
+  connection: string;
+  message: string;
+  /** The `Retry-After` value, in seconds. */
+  retryAfter: number;
+}
+
+/** The JSON body of the 504 an execute() timeout (`OMNIDB_TIMEOUT`) becomes. */
+export interface TimeoutBody {
+  error: 'timeout';
+  code: 'OMNIDB_TIMEOUT';
+  connection: string;
+  message: string;
+}
+
+/**
+ * Express error middleware (mount it after the routes): an open circuit answers 503
+ * with `Retry-After` and a {@link CircuitOpenBody}, an execute() timeout 504 with a
+ * {@link TimeoutBody}; any other error goes on to `next(err)` unchanged.
+ * @example
+ * app.use(errorHandler(db));
+ */
+export declare function errorHandler(
+  db: Orchestrator<any>,
+  options?: ErrorMappingOptions,
+): (err: unknown, req: any, res: any, next: (err?: unknown) => void) => void;

@@ -30,6 +30,8 @@ import {
   defaultIsFailure,
   isConnectionError,
   parseDuration,
+  readinessReport,
+  errorHandler,
 } from '../..';
 import * as omnidb from '../..';
 
@@ -435,6 +437,8 @@ expectType<
   | 'isConnectionError'
   | 'middleware'
   | 'readiness'
+  | 'errorHandler'
+  | 'readinessReport'
   | 'probes'
 >(null as unknown as keyof typeof omnidb);
 expectAssignable<HealthCheckResult>('degraded');
@@ -465,4 +469,15 @@ expectType<boolean>(isConnectionError(new Error('x')));
   expectError(probes.mysql(42));
   expectError(probes.mysql({ host: 'db', ssl: true }));
   expectError(new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'manual' } }));
+}
+
+// Framework integrations: the shared verdict and the Express error handler
+{
+  const fdb = new Orchestrator({ connections: { primary: {}, replica: {} } });
+  const report = readinessReport(fdb, { require: ['primary'] });
+  expectType<boolean>(report.ready);
+  expectType<Array<'primary' | 'replica'>>(report.unavailable);
+  expectError(readinessReport(fdb, { require: ['nope'] }));
+  expectType<(err: unknown, req: any, res: any, next: (err?: unknown) => void) => void>(errorHandler(fdb, { retryAfter: 5 }));
+  expectType<number | null>(fdb.metrics().primary.circuitResetInMs);
 }
