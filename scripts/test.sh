@@ -15,7 +15,8 @@ core=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' build-core/ctest.log)
 
 echo "== core: ASan + UBSan (build-asan)"
 bash scripts/sanitize.sh
-asan=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' build-asan/gtest.log)
+# Two suites (core, probes): one PASSED line each.
+asan=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' build-asan/gtest.log | awk '{ n += $1 } END { print n }')
 
 echo "== jest"
 npx jest --ci --json --outputFile=build-core/jest.json

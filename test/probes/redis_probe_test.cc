@@ -1,7 +1,7 @@
 // RedisProbe without a server: INFO parsing, messages, and hiredis through the probe's
 // own glue against a closed port, a silent socket and a tiny fake Redis served by the
 // same poll(2) loop.
-#include "redis_probe.h"
+#include "probes/redis_probe.h"
 
 #include <gtest/gtest.h>
 

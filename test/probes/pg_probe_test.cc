@@ -1,6 +1,6 @@
 // PgProbe without a server: connection parameters, messages, and libpq itself against
 // a closed port and a socket that never answers, driven by a poll(2) loop.
-#include "pg_probe.h"
+#include "probes/pg_probe.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // MysqlProbe without a server: messages, role and lag from the role statements, and
 // Connector/C itself against a closed port and a socket that never answers, driven by a
 // poll(2) loop (under ASan/UBSan in scripts/sanitize.sh, like the other probes).
-#include "mysql_probe.h"
+#include "probes/mysql_probe.h"
 
 #include <gtest/gtest.h>
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "probe_io.h"
+#include "probes/probe_io.h"
 
 namespace probe_test {
 
