@@ -3,9 +3,9 @@
 #include <string>
 #include <utility>
 
-#include "../src/mysql_probe.h"
-#include "../src/pg_probe.h"
-#include "../src/redis_probe.h"
+#include "../src/probes/mysql_probe.h"
+#include "../src/probes/pg_probe.h"
+#include "../src/probes/redis_probe.h"
 
 namespace omnidb_binding {
 

@@ -24,7 +24,7 @@
 #include <memory>
 #include <optional>
 
-#include "../src/probe_io.h"
+#include "../src/probes/probe_io.h"
 #include "loop_timer.h"
 #include "uv_poll_watcher.h"
 #include "uv_resolver.h"

@@ -12,7 +12,7 @@
 #include <node_api.h>
 #include <uv.h>
 
-#include "../src/probe_io.h"
+#include "../src/probes/probe_io.h"
 
 namespace omnidb_binding {
 
