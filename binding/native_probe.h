@@ -54,6 +54,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
   void Abandon(const char* why, bool from_loop);
 
   // Members are destroyed bottom-up: the probe goes before the watcher and resolver it uses.
+  uv_loop_t* loop_;
   UvPollWatcher watcher_;
   UvResolver resolver_;
   LoopTimer timer_;

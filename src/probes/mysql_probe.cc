@@ -369,7 +369,7 @@ void MysqlProbe::Watch(int status) {
     return;
   }
   // MYSQL_WAIT_TIMEOUT (a timeout of the library's own) is not watched: the round has its own.
-  watcher_->Want(fd, (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT)) != 0, (status & MYSQL_WAIT_WRITE) != 0);
+  WatchSocket(fd, (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT)) != 0, (status & MYSQL_WAIT_WRITE) != 0);
 }
 
 void MysqlProbe::DropConnection() {
@@ -416,7 +416,8 @@ std::string MysqlProbe::WhatWeWaitFor() const {
 }
 
 void MysqlProbe::AfterRound(bool kept) {
-  if (kept && conn_ != nullptr) watcher_->Want(mysql_get_socket(conn_), true, false);
+  // A kept connection that cannot be watched is not kept.
+  if (kept && conn_ != nullptr && !watcher_->Want(mysql_get_socket(conn_), true, false)) DropConnection();
 }
 
 #else  // !OMNIDB_HAVE_MARIADB

@@ -270,7 +270,8 @@ void PgProbe::StepQuery(int events) {
         ConnectionLost(query_error_.empty() ? PQerrorMessage(conn_) : query_error_);
         return;
       }
-      if (flushing_) watcher_->Want(PQsocket(conn_), true, false);
+      // Idle, a kept connection is watched for reading; one that cannot be is not kept.
+      if (flushing_ && !watcher_->Want(PQsocket(conn_), true, false)) DropConnection();
       flushing_ = false;
       ProbeObservation seen;
       seen.latency_ms = MonotonicMs() - started_ms_;
@@ -327,7 +328,7 @@ void PgProbe::Watch(bool read, bool write) {
     ConnectionLost(PQerrorMessage(conn_));
     return;
   }
-  watcher_->Want(fd, read, write);
+  WatchSocket(fd, read, write);
 }
 
 void PgProbe::DropConnection() {

@@ -56,6 +56,16 @@ void ProbeRound::ConnectionLost(const std::string& cause) {
   Fail(cause.empty() ? "connection lost" : cause);
 }
 
+std::string ProbeRound::CannotWatch(const IoWatcher& watcher) {
+  return "cannot watch the socket: " + watcher.error();
+}
+
+bool ProbeRound::WatchSocket(int fd, bool read, bool write) {
+  if (watcher_->Want(fd, read, write)) return true;
+  ConnectionLost(CannotWatch(*watcher_));
+  return false;
+}
+
 void ProbeRound::Timeout(int64_t after_ms) {
   if (phase_ == Phase::kIdle) return;
   std::string what;

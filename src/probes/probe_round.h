@@ -46,6 +46,10 @@ class ProbeRound : public Probe {
   // The connection broke during the round: a reused one is replaced once (StartConnect),
   // else the round fails with `cause` ("connection lost" when empty).
   void ConnectionLost(const std::string& cause);
+  // Asks the watcher for `fd`. When the loop cannot watch it, the connection is lost
+  // ("cannot watch the socket: <why>", through ConnectionLost) and the result is false.
+  bool WatchSocket(int fd, bool read, bool write);
+  static std::string CannotWatch(const IoWatcher& watcher);
   void Fail(const std::string& cause);
   // Ends the round: drops the connection unless it answered and the probe is persistent,
   // then AfterRound(kept), then the result callback (last: it may start the next round).

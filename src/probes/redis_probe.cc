@@ -104,6 +104,7 @@ class RedisProbe::Batch {
   explicit Batch(RedisProbe* p) : p_(p) { ++p_->batch_; }
   ~Batch() {
     if (--p_->batch_ == 0) p_->ApplyEvents();
+    if (p_->batch_ == 0 && p_->watch_failed_) p_->WatchFailed();
   }
 
  private:
@@ -119,10 +120,24 @@ void RedisProbe::ApplyEvents() {
   if (ctx_ == nullptr || events_ == applied_) return;
   applied_ = events_;
   if (events_ != 0) {
-    watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0);
+    if (!watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0)) {
+      applied_ = 0;
+      watch_failed_ = true;  // acted on at the end of the entry point, once hiredis has returned
+    }
   } else {
     watcher_->Stop();
   }
+}
+
+void RedisProbe::WatchFailed() {
+  watch_failed_ = false;
+  if (phase_ == Phase::kIdle) {
+    DropConnection();  // a kept connection that cannot be watched is not kept
+    return;
+  }
+  Batch batch(this);
+  if (lost_.empty()) lost_ = CannotWatch(*watcher_);
+  Settle();
 }
 
 void RedisProbe::RedisCleanup() {
@@ -406,6 +421,7 @@ void RedisProbe::OnReply(Command, redisAsyncContext*, void*) {}
 void RedisProbe::OnConnect(redisAsyncContext*, int) {}
 void RedisProbe::RedisWant(int, int) {}
 void RedisProbe::RedisCleanup() {}
+void RedisProbe::WatchFailed() {}
 void RedisProbe::LinkUp() {}
 void RedisProbe::StartConnect() {}
 void RedisProbe::DropConnection() {}

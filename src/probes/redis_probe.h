@@ -89,6 +89,8 @@ class RedisProbe : public ProbeRound {
   // hiredis reports the link up (connected, or a reply came): the round is past connecting.
   void LinkUp();
   void ApplyEvents();
+  // The watcher refused the socket: the round loses its connection (or an idle one is dropped).
+  void WatchFailed();
   class Batch;
 
   RedisProbeConfig config_;
@@ -98,6 +100,7 @@ class RedisProbe : public ProbeRound {
   int events_ = 0;            // what hiredis asked to watch (IoEvent bits)
   int applied_ = 0;           // what the watcher was last told
   int batch_ = 0;             // > 0 inside an entry point: apply events_ at its end
+  bool watch_failed_ = false; // the watcher refused the socket; handled once the batch ends
   bool link_up_ = false;      // the TCP connection of ctx_ is established
   std::vector<std::string> addresses_;
   size_t next_address_ = 0;
