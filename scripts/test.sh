@@ -11,6 +11,11 @@ echo "== core: GoogleTest (build-core, Release)"
 cmake -S . -B build-core -DCMAKE_BUILD_TYPE=Release -DOMNIDB_BUILD_TESTS=ON >/dev/null
 cmake --build build-core -j2
 ctest --test-dir build-core --output-on-failure -j2 | tee build-core/ctest.log
+# The boundary of src/core/: its suite links no client library, dynamically or statically.
+if nm build-core/omnidb_core_tests | grep -qE ' [TtUu] (PQ[a-z]|redis[A-Z]|mysql_)'; then
+  echo "test.sh: omnidb_core_tests links libpq, hiredis or libmariadb: src/core/ must not" >&2
+  exit 1
+fi
 core=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' build-core/ctest.log)
 
 echo "== core: ASan + UBSan (build-asan)"
