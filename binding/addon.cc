@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "../src/duration.h"
-#include "../src/failover_router.h"
+#include "../src/core/duration.h"
+#include "../src/core/failover_router.h"
 #include "native_circuit_breaker.h"
 #include "native_orchestrator.h"
 #include "native_probe.h"

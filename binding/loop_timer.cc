@@ -2,69 +2,28 @@
 
 namespace omnidb_binding {
 
-struct LoopTimer::Block {
-  uv_timer_t handle;
-  LoopTimer* timer = nullptr;  // null once the owner has let go
-  napi_async_cleanup_hook_handle hook = nullptr;
-};
+LoopTimer::LoopTimer(napi_env env, uv_loop_t* loop, Callback callback, void* owner)
+    : env_(env), loop_(loop), callback_(callback), owner_(owner), handle_(this) {}
 
-LoopTimer::LoopTimer(napi_env env, Callback callback, void* owner)
-    : env_(env), callback_(callback), owner_(owner) {
-  napi_get_uv_event_loop(env, &loop_);
-}
-
-void LoopTimer::Arm(int64_t delay_ms, bool keep_alive) {
-  if (block_ == nullptr) {
-    block_ = new Block();
-    block_->timer = this;
-    uv_timer_init(loop_, &block_->handle);
-    block_->handle.data = block_;
-    napi_add_async_cleanup_hook(env_, OnEnvCleanup, block_, &block_->hook);
+std::string LoopTimer::Arm(int64_t delay_ms, bool keep_alive) {
+  if (!handle_.is_open()) {
+    std::string error = handle_.Open(env_, loop_, "uv_timer_init", uv_timer_init);
+    if (!error.empty()) return error;
   }
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&block_->handle);
-  if (keep_alive) {
-    uv_ref(handle);
-  } else {
-    uv_unref(handle);
-  }
-  uv_update_time(loop_);
-  uv_timer_start(&block_->handle, OnTimer, static_cast<uint64_t>(delay_ms < 0 ? 0 : delay_ms),
-                 0);
+  handle_.SetRef(keep_alive);
+  uv_update_time(loop_);  // the loop's time is cached: a timer armed after long JS would fire at once
+  const int err = uv_timer_start(handle_.get(), OnTimer, static_cast<uint64_t>(delay_ms < 0 ? 0 : delay_ms), 0);
+  return err == 0 ? std::string() : UvError("uv_timer_start", err);
 }
 
 void LoopTimer::Stop() {
-  if (block_ != nullptr) uv_timer_stop(&block_->handle);
-}
-
-void LoopTimer::Close() {
-  Block* block = block_;
-  if (block == nullptr) return;
-  block_ = nullptr;
-  block->timer = nullptr;
-  napi_remove_async_cleanup_hook(block->hook);
-  block->hook = nullptr;
-  uv_timer_stop(&block->handle);
-  uv_close(reinterpret_cast<uv_handle_t*>(&block->handle),
-           [](uv_handle_t* h) { delete static_cast<Block*>(h->data); });
+  // uv_timer_stop cannot fail (it returns 0 for any initialised timer).
+  if (handle_.is_open()) uv_timer_stop(handle_.get());
 }
 
 void LoopTimer::OnTimer(uv_timer_t* handle) {
-  Block* block = static_cast<Block*>(handle->data);
-  if (block->timer != nullptr) block->timer->callback_(block->timer->owner_);
-}
-
-void LoopTimer::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
-  // The environment is going away (worker terminated, or process exit): close the
-  // handle now, and tell Node we are done only once libuv has let go of it.
-  Block* block = static_cast<Block*>(arg);
-  if (block->timer != nullptr) block->timer->block_ = nullptr;
-  block->timer = nullptr;
-  uv_timer_stop(&block->handle);
-  uv_close(reinterpret_cast<uv_handle_t*>(&block->handle), [](uv_handle_t* h) {
-    Block* b = static_cast<Block*>(h->data);
-    napi_remove_async_cleanup_hook(b->hook);
-    delete b;
-  });
+  auto* timer = static_cast<LoopTimer*>(UvHandle<uv_timer_t>::OwnerOf(handle));
+  if (timer != nullptr) timer->callback_(timer->owner_);
 }
 
 }  // namespace omnidb_binding

@@ -10,7 +10,7 @@
 
 #include <napi.h>
 
-#include "../src/circuit_breaker.h"
+#include "../src/core/circuit_breaker.h"
 
 namespace omnidb_binding {
 

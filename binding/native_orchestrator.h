@@ -21,7 +21,7 @@
 
 #include <memory>
 
-#include "../src/orchestrator.h"
+#include "../src/core/orchestrator.h"
 
 namespace omnidb_binding {
 

@@ -3,9 +3,9 @@
 #include <string>
 #include <utility>
 
-#include "../src/mysql_probe.h"
-#include "../src/pg_probe.h"
-#include "../src/redis_probe.h"
+#include "../src/probes/mysql_probe.h"
+#include "../src/probes/pg_probe.h"
+#include "../src/probes/redis_probe.h"
 
 namespace omnidb_binding {
 
@@ -92,6 +92,12 @@ double Code(const omnidb::ProbeResult& r) {
   return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) | (r.lag_kind << 5));
 }
 
+uv_loop_t* LoopOrThrow(Napi::Env env) {
+  uv_loop_t* loop = LoopOf(env);
+  if (loop == nullptr) throw Napi::Error::New(env, "NativeProbe: napi_get_uv_event_loop failed");
+  return loop;
+}
+
 }  // namespace
 
 Napi::Function NativeProbe::Define(Napi::Env env) {
@@ -126,9 +132,10 @@ Napi::Object NativeProbe::Support(Napi::Env env) {
 
 NativeProbe::NativeProbe(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeProbe>(info),
-      watcher_(info.Env(), &NativeProbe::OnIo, &NativeProbe::OnTeardown, this),
-      resolver_(info.Env()),
-      timer_(info.Env(), &NativeProbe::OnTimer, this) {
+      loop_(LoopOrThrow(info.Env())),
+      watcher_(info.Env(), loop_, &NativeProbe::OnIo, &NativeProbe::OnTeardown, this),
+      resolver_(info.Env(), loop_),
+      timer_(info.Env(), loop_, &NativeProbe::OnTimer, this) {
   Napi::Env env = info.Env();
   Napi::Object config = info[0].As<Napi::Object>();
   Napi::Float64Array view = info[1].As<Napi::Float64Array>();
@@ -173,7 +180,14 @@ Napi::Value NativeProbe::Check(const Napi::CallbackInfo& info) {
   result_.reset();
   Ref();  // held until the round settles
   watcher_.SetKeepAlive(true);
-  if (timeout_ms_ > 0) timer_.Arm(timeout_ms_, true);
+  if (timeout_ms_ > 0) {
+    const std::string error = timer_.Arm(timeout_ms_, true);
+    if (!error.empty()) {
+      // Without its timeout a round could hang: it does not start.
+      Abandon(("could not arm the check timeout: " + error).c_str(), false);
+      return promise;
+    }
+  }
   in_entry_ = true;
   probe_->Check();
   in_entry_ = false;

@@ -24,7 +24,7 @@
 #include <memory>
 #include <optional>
 
-#include "../src/probe_io.h"
+#include "../src/probes/probe_io.h"
 #include "loop_timer.h"
 #include "uv_poll_watcher.h"
 #include "uv_resolver.h"
@@ -54,6 +54,7 @@ class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
   void Abandon(const char* why, bool from_loop);
 
   // Members are destroyed bottom-up: the probe goes before the watcher and resolver it uses.
+  uv_loop_t* loop_;
   UvPollWatcher watcher_;
   UvResolver resolver_;
   LoopTimer timer_;

@@ -2,106 +2,78 @@
 
 namespace omnidb_binding {
 
-struct UvPollWatcher::Block {
-  uv_poll_t handle;
-  UvPollWatcher* watcher = nullptr;  // null once the owner has let go
-  napi_async_cleanup_hook_handle hook = nullptr;
-  int fd = -1;
-  int active = 0;  // the uv events the handle is started with; 0 when stopped
-  bool closing = false;
-};
+UvPollWatcher::UvPollWatcher(napi_env env, uv_loop_t* loop, Callback callback, Teardown teardown, void* owner)
+    : env_(env),
+      loop_(loop),
+      callback_(callback),
+      teardown_(teardown),
+      owner_(owner),
+      handle_(this, &UvPollWatcher::OnEnvCleanup) {}
 
-UvPollWatcher::UvPollWatcher(napi_env env, Callback callback, Teardown teardown, void* owner)
-    : env_(env), callback_(callback), teardown_(teardown), owner_(owner) {
-  napi_get_uv_event_loop(env, &loop_);
-}
-
-void UvPollWatcher::Want(int fd, bool read, bool write) {
-  if (block_ != nullptr && block_->fd != fd) Release();
-  if (block_ == nullptr) {
-    auto* block = new Block();
-    // Fails only for an fd libuv cannot poll or one another handle already watches; the
-    // probe then hears nothing, and its check timeout ends the round.
-    if (uv_poll_init(loop_, &block->handle, fd) != 0) {
-      delete block;
-      return;
-    }
-    block->handle.data = block;
-    block->watcher = this;
-    block->fd = fd;
-    napi_add_async_cleanup_hook(env_, OnEnvCleanup, block, &block->hook);
-    if (!keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&block->handle));
-    block_ = block;
+bool UvPollWatcher::Want(int fd, bool read, bool write) {
+  if (handle_.is_open() && fd_ != fd) Release();
+  if (!handle_.is_open()) {
+    // Fails for an fd libuv cannot poll, or one another handle already watches.
+    error_ = handle_.Open(env_, loop_, "uv_poll_init", uv_poll_init, fd);
+    if (!error_.empty()) return false;
+    fd_ = fd;
+    active_ = 0;
+    handle_.SetRef(keep_alive_);
   }
   const int events = (read ? UV_READABLE : 0) | (write ? UV_WRITABLE : 0);
   if (events == 0) {
     Stop();
-  } else if (events != block_->active) {
-    uv_poll_start(&block_->handle, events, OnPoll);
-    block_->active = events;
+  } else if (events != active_) {
+    const int err = uv_poll_start(handle_.get(), events, OnPoll);
+    if (err != 0) {
+      error_ = UvError("uv_poll_start", err);
+      Release();
+      return false;
+    }
+    active_ = events;
   }
+  return true;
 }
 
 void UvPollWatcher::Stop() {
-  if (block_ == nullptr || block_->active == 0) return;
-  uv_poll_stop(&block_->handle);
-  block_->active = 0;
+  if (!handle_.is_open() || active_ == 0) return;
+  // uv_poll_stop cannot fail on an open handle (it returns 0).
+  uv_poll_stop(handle_.get());
+  active_ = 0;
 }
 
 void UvPollWatcher::Release() {
-  Block* block = block_;
-  if (block == nullptr) return;
-  block_ = nullptr;
-  block->watcher = nullptr;
-  CloseBlock(block);
+  handle_.Close();  // the loop forgets the fd at once, before the owner closes the socket
+  fd_ = -1;
+  active_ = 0;
 }
 
 void UvPollWatcher::SetKeepAlive(bool keep_alive) {
   keep_alive_ = keep_alive;
-  if (block_ == nullptr) return;
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&block_->handle);
-  if (keep_alive) {
-    uv_ref(handle);
-  } else {
-    uv_unref(handle);
-  }
-}
-
-// uv_close stops the poll (the loop forgets the fd) at once; the block, and the cleanup
-// hook that keeps a terminating worker waiting for it, go in the close callback.
-void UvPollWatcher::CloseBlock(Block* block) {
-  if (block->closing) return;
-  block->closing = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(&block->handle), [](uv_handle_t* h) {
-    Block* b = static_cast<Block*>(h->data);
-    if (b->hook != nullptr) napi_remove_async_cleanup_hook(b->hook);
-    delete b;
-  });
+  handle_.SetRef(keep_alive);
 }
 
 void UvPollWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
-  Block* block = static_cast<Block*>(handle->data);
-  UvPollWatcher* watcher = block->watcher;
+  auto* watcher = static_cast<UvPollWatcher*>(UvHandle<uv_poll_t>::OwnerOf(handle));
   if (watcher == nullptr) return;
   int ready = 0;
   if (status < 0) {
-    block->active = 0;  // libuv has stopped the handle
+    watcher->active_ = 0;  // libuv has stopped the handle
     ready = omnidb::kIoError;
   } else {
     if (events & (UV_READABLE | UV_DISCONNECT)) ready |= omnidb::kIoReadable;
     if (events & UV_WRITABLE) ready |= omnidb::kIoWritable;
   }
-  // Last: the owner may release this block, or start the next round on a new one.
+  // Last: the owner may release this handle, or start the next round on a new one.
   watcher->callback_(watcher->owner_, ready);
 }
 
-void UvPollWatcher::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
-  Block* block = static_cast<Block*>(arg);
-  UvPollWatcher* watcher = block->watcher;
-  block->watcher = nullptr;
-  if (watcher != nullptr && watcher->block_ == block) watcher->block_ = nullptr;
-  CloseBlock(block);  // the loop lets go of the fd before the owner closes the socket
-  if (watcher != nullptr && watcher->teardown_ != nullptr) watcher->teardown_(watcher->owner_);
+void UvPollWatcher::OnEnvCleanup(void* self) {
+  // The handle is closing already: the loop lets go of the fd before the owner closes the socket.
+  auto* watcher = static_cast<UvPollWatcher*>(self);
+  watcher->fd_ = -1;
+  watcher->active_ = 0;
+  if (watcher->teardown_ != nullptr) watcher->teardown_(watcher->owner_);
 }
 
 }  // namespace omnidb_binding

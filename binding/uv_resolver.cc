@@ -22,7 +22,7 @@ struct UvResolver::Request {
   napi_async_cleanup_hook_handle hook = nullptr;
 };
 
-UvResolver::UvResolver(napi_env env) : env_(env) { napi_get_uv_event_loop(env, &loop_); }
+UvResolver::UvResolver(napi_env env, uv_loop_t* loop) : env_(env), loop_(loop) {}
 
 void UvResolver::Resolve(const std::string& host, Done done) {
   Cancel();
@@ -36,15 +36,26 @@ void UvResolver::Resolve(const std::string& host, Done done) {
   // As Node's dns.lookup: no AAAA query on a host without IPv6 (some resolvers drop it,
   // and glibc then waits out its timeout).
   hints.ai_flags = AI_ADDRCONFIG;
-  const int err = uv_getaddrinfo(loop_, &r->req, OnResolved, host.c_str(), nullptr, &hints);
-  if (err != 0) {  // not even started (an invalid name): no callback will come
-    Done fail = std::move(r->done);
-    delete r;
-    fail({}, std::string(uv_strerror(err)) + " (" + uv_err_name(err) + ")");
-    return;
+  // The hook first: a request in flight without one would strand a terminating worker.
+  std::string error;
+  if (loop_ == nullptr) {
+    error = "no event loop for this environment";
+  } else if (napi_add_async_cleanup_hook(env_, OnEnvCleanup, r, &r->hook) != napi_ok) {
+    r->hook = nullptr;
+    error = "napi_add_async_cleanup_hook failed";
+  } else {
+    const int err = uv_getaddrinfo(loop_, &r->req, OnResolved, host.c_str(), nullptr, &hints);
+    if (err == 0) {
+      pending_ = r;
+      return;
+    }
+    error = std::string(uv_strerror(err)) + " (" + uv_err_name(err) + ")";  // e.g. an invalid name
   }
-  napi_add_async_cleanup_hook(env_, OnEnvCleanup, r, &r->hook);
-  pending_ = r;
+  // Not even started: no callback will come.
+  if (r->hook != nullptr) napi_remove_async_cleanup_hook(r->hook);
+  Done fail = std::move(r->done);
+  delete r;
+  fail({}, std::move(error));
 }
 
 void UvResolver::Cancel() {
@@ -52,7 +63,9 @@ void UvResolver::Cancel() {
   if (r == nullptr) return;
   pending_ = nullptr;
   r->owner = nullptr;
-  uv_cancel(reinterpret_cast<uv_req_t*>(&r->req));  // fails once a pool thread runs it: then we wait
+  // UV_EBUSY once a pool thread runs it: then the callback comes anyway, and drops the answer.
+  const int err = uv_cancel(reinterpret_cast<uv_req_t*>(&r->req));
+  (void)err;
 }
 
 void UvResolver::OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
@@ -65,13 +78,13 @@ void UvResolver::OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* 
   } else {
     for (struct addrinfo* p = res; p != nullptr && addresses.size() < kMaxAddresses; p = p->ai_next) {
       char buf[INET6_ADDRSTRLEN] = {0};
+      int err = UV_EAFNOSUPPORT;
       if (p->ai_family == AF_INET) {
-        uv_ip4_name(reinterpret_cast<const sockaddr_in*>(p->ai_addr), buf, sizeof buf);
+        err = uv_ip4_name(reinterpret_cast<const sockaddr_in*>(p->ai_addr), buf, sizeof buf);
       } else if (p->ai_family == AF_INET6) {
-        uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(p->ai_addr), buf, sizeof buf);
-      } else {
-        continue;
+        err = uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(p->ai_addr), buf, sizeof buf);
       }
+      if (err != 0) continue;  // another family, or an address that does not print
       if (std::find(addresses.begin(), addresses.end(), buf) == addresses.end()) addresses.emplace_back(buf);
     }
   }
@@ -89,7 +102,9 @@ void UvResolver::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
   Request* r = static_cast<Request*>(arg);
   if (r->owner != nullptr) r->owner->pending_ = nullptr;
   r->owner = nullptr;
-  uv_cancel(reinterpret_cast<uv_req_t*>(&r->req));
+  // UV_EBUSY once a pool thread runs it: Node then waits for the callback, which comes.
+  const int err = uv_cancel(reinterpret_cast<uv_req_t*>(&r->req));
+  (void)err;
 }
 
 }  // namespace omnidb_binding

@@ -1,21 +1,24 @@
 // omnidb::Resolver on Node's libuv loop: uv_getaddrinfo in the thread pool, so a probe
 // never blocks the JS thread on DNS (libpq and hiredis would, given a host name).
 //
-// Each request is a heap block freed only in its callback, which libuv always calls,
-// cancelled or not. A cancelled request's answer is dropped. An async env cleanup hook
-// per request makes a terminating worker cancel it and wait for that callback.
+// A request, not a handle (no uv_close): each is a heap block freed, and its async env
+// cleanup hook removed, only in its callback, which libuv always calls, cancelled or not
+// (the same end of life as UvHandle's). A cancelled request's answer is dropped. The hook
+// makes a terminating worker cancel the request and wait for that callback; it is added
+// before the request starts, and a request that cannot start is answered at once.
 #pragma once
 
 #include <node_api.h>
 #include <uv.h>
 
-#include "../src/probe_io.h"
+#include "../src/probes/probe_io.h"
 
 namespace omnidb_binding {
 
 class UvResolver : public omnidb::Resolver {
  public:
-  explicit UvResolver(napi_env env);
+  // `loop`: LoopOf(env).
+  UvResolver(napi_env env, uv_loop_t* loop);
   ~UvResolver() override { Cancel(); }
   UvResolver(const UvResolver&) = delete;
   UvResolver& operator=(const UvResolver&) = delete;

@@ -2,7 +2,7 @@
 // Runs the health checks the core asks for and reports their results back.
 //
 // The core decides when a check starts, when it times out and what its result
-// means (src/orchestrator.h); this file calls the user's function, reads what it
+// means (src/core/orchestrator.h); this file calls the user's function, reads what it
 // gave back, and turns anything at all (a value, a result object, a throw of any
 // kind, an object whose getters throw) into one of three outcomes without letting
 // an exception or a rejection escape to the host.

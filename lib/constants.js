@@ -1,6 +1,6 @@
 'use strict';
-// Numbers shared with the C++ core. They mirror the enums in src/orchestrator.h,
-// src/circuit_breaker.h and src/health.h; test/constants.test.js checks they agree.
+// Numbers shared with the C++ core. They mirror the enums in src/core/orchestrator.h,
+// src/core/circuit_breaker.h and src/core/health.h; test/constants.test.js checks they agree.
 
 const Slot = Object.freeze({ ROUTE: 0, CIRCUIT: 1, HEALTH: 2, FAILURES: 3, COUNT: 4 });
 

@@ -8,7 +8,7 @@
 // cancellations on the slow paths that handle them anyway, and latency samples go
 // into a Float64Array of log buckets in place. What the core sees with its own `now`
 // (time in each circuit state, health-check latency) is kept by the core and read
-// through details() when metrics are asked for; see src/orchestrator.h.
+// through details() when metrics are asked for; see src/core/orchestrator.h.
 //
 // Latency is sampled: one call in `sampleEvery` (a power of two, default 128) per
 // connection is timed, chosen by the call counter and a bitmask. On the happy path

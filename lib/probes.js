@@ -494,7 +494,7 @@ function requireSupport(kind) {
 // ------------------------------------------------------------------ the check function
 
 // The addon leaves a round's figures in a Float64Array: [latencyMs, lagMs, code], with
-// code = status | role << 2 | lagKind << 5 (src/probe_io.h); the promise value is the
+// code = status | role << 2 | lagKind << 5 (src/probes/probe_io.h); the promise value is the
 // error text, if any. Building the result here is cheaper than building it in C++.
 const STATUS_NAMES = ['healthy', 'degraded', 'unhealthy'];
 const ROLE_NAMES = [undefined, 'primary', 'standby', 'master', 'replica'];

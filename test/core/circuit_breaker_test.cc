@@ -1,7 +1,7 @@
 // CircuitBreaker: one transition per test. Each test puts a breaker in a state
 // through its public events, sends one event, and checks the transition it
 // returned and the state it left behind. Time is a plain integer.
-#include "circuit_breaker.h"
+#include "core/circuit_breaker.h"
 
 #include <gtest/gtest.h>
 

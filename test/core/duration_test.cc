@@ -1,7 +1,7 @@
 // ParseDuration / ValidateDurationMs: every accepted form and every rejection.
 // The JS layer validates all duration options through these, so the cases here
 // are the ones users can type.
-#include "duration.h"
+#include "core/duration.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // FailoverRouter: config validation messages, candidate order, Resolve.
-#include "failover_router.h"
+#include "core/failover_router.h"
 
 #include <gtest/gtest.h>
 

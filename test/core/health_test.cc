@@ -1,5 +1,5 @@
 // HealthState: rise/fall thresholds, degraded answers, last error, history ring.
-#include "health.h"
+#include "core/health.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // check results, fires timers with RunDue(now), and compares the events the core
 // queued, rendered as short lines ("open primary (FailureThreshold)"), with the
 // exact list expected. No clock, no sleeps.
-#include "orchestrator.h"
+#include "core/orchestrator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Scheduler: a deadline queue with no clock. Ordering by due, FIFO among equal
 // deadlines, PopDue never runs anything early.
-#include "scheduler.h"
+#include "core/scheduler.h"
 
 #include <gtest/gtest.h>
 

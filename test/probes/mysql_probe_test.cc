@@ -1,7 +1,7 @@
 // MysqlProbe without a server: messages, role and lag from the role statements, and
 // Connector/C itself against a closed port and a socket that never answers, driven by a
 // poll(2) loop (under ASan/UBSan in scripts/sanitize.sh, like the other probes).
-#include "mysql_probe.h"
+#include "probes/mysql_probe.h"
 
 #include <gtest/gtest.h>
 
@@ -223,6 +223,27 @@ TEST(MysqlProbe, ACheckWhileBusyIsRefused) {
   EXPECT_EQ(results.last().error, "MySQL at 127.0.0.1:" + std::to_string(port) + ": a probe round is already in flight");
   EXPECT_TRUE(probe.busy());
   probe.Close();
+  close(listener);
+}
+
+TEST(MysqlProbe, AnUnwatchableSocketFailsTheRoundAtOnce) {
+  int port = 0;
+  const int listener = probe_test::Listen(&port);
+  const int fds_before = probe_test::OpenFdCount();
+  probe_test::PollLoop loop;
+  loop.refuse_watch = true;  // as libuv refusing the fd (uv_poll_init fails)
+  probe_test::Results results;
+  {
+    MysqlProbe probe(LocalConfig(port), &loop, &loop, results.callback());
+    probe.Check();
+    ASSERT_EQ(results.size(), 1u);  // no wait for readiness that would never come
+    EXPECT_EQ(results.last().status, ProbeStatus::kUnhealthy);
+    EXPECT_EQ(results.last().error, "MySQL at 127.0.0.1:" + std::to_string(port) +
+                                        ": cannot watch the socket: uv_poll_init: injected");
+    EXPECT_FALSE(probe.busy());
+    EXPECT_FALSE(probe.connected());
+  }
+  EXPECT_EQ(probe_test::OpenFdCount(), fds_before);
   close(listener);
 }
 

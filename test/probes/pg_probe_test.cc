@@ -1,6 +1,6 @@
 // PgProbe without a server: connection parameters, messages, and libpq itself against
 // a closed port and a socket that never answers, driven by a poll(2) loop.
-#include "pg_probe.h"
+#include "probes/pg_probe.h"
 
 #include <gtest/gtest.h>
 
@@ -241,6 +241,27 @@ TEST(PgProbe, ACheckWhileBusyIsRefused) {
   EXPECT_NE(results.last().error.find("already in flight"), std::string::npos);
   EXPECT_TRUE(probe.busy());
   probe.Close();
+  close(listener);
+}
+
+TEST(PgProbe, AnUnwatchableSocketFailsTheRoundAtOnce) {
+  int port = 0;
+  const int listener = probe_test::Listen(&port);
+  const int fds_before = probe_test::OpenFdCount();
+  probe_test::PollLoop loop;
+  loop.refuse_watch = true;  // as libuv refusing the fd (uv_poll_init fails)
+  probe_test::Results results;
+  {
+    PgProbe probe(LocalConfig(port), &loop, &loop, results.callback());
+    probe.Check();
+    ASSERT_EQ(results.size(), 1u);  // no wait for readiness that would never come
+    EXPECT_EQ(results.last().status, ProbeStatus::kUnhealthy);
+    EXPECT_EQ(results.last().error, "PostgreSQL at 127.0.0.1:" + std::to_string(port) +
+                                        ": cannot watch the socket: uv_poll_init: injected");
+    EXPECT_FALSE(probe.busy());
+    EXPECT_FALSE(probe.connected());
+  }
+  EXPECT_EQ(probe_test::OpenFdCount(), fds_before);
   close(listener);
 }
 

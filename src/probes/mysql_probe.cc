@@ -120,23 +120,17 @@ std::string Column(MYSQL_ROW row, const unsigned long* lengths, int index, bool*
 }  // namespace
 
 MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribeMysqlTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
+      config_(std::move(config)) {
   InitLibrary();
-  where_ = DescribeMysqlTarget(config_.target);
   query_label_ = config_.query.size() > 60 ? config_.query.substr(0, 57) + "..." : config_.query;
 }
 
 MysqlProbe::~MysqlProbe() { Close(); }
 
 void MysqlProbe::Check() {
-  if (phase_ != Phase::kIdle) {
-    ProbeResult busy;
-    busy.error = where_ + ": a probe round is already in flight";
-    on_result_(busy);
-    return;
-  }
-  started_ms_ = MonotonicMs();
-  retried_ = false;
+  if (!BeginRound()) return;
   if (conn_ != nullptr && ready_) {
     // A kept connection is watched while idle (OnIo), so one the server closed is gone by now.
     reused_ = true;
@@ -154,13 +148,7 @@ void MysqlProbe::StartConnect() {
   const MysqlTarget& t = config_.target;
   const std::string host = t.host.empty() ? "localhost" : t.host;
   if (t.socket_path.empty() && NeedsResolution(host)) {
-    phase_ = Phase::kResolving;
-    resolver_->Resolve(host, [this, host](std::vector<std::string> addresses, std::string error) {
-      if (phase_ != Phase::kResolving) return;
-      if (!error.empty() || addresses.empty()) {
-        Fail("could not resolve host \"" + host + "\": " + (error.empty() ? "no addresses" : error));
-        return;
-      }
+    ResolveThen(host, [this](std::vector<std::string> addresses) {
       addresses_ = std::move(addresses);
       ConnectNext();
     });
@@ -381,18 +369,7 @@ void MysqlProbe::Watch(int status) {
     return;
   }
   // MYSQL_WAIT_TIMEOUT (a timeout of the library's own) is not watched: the round has its own.
-  watcher_->Want(fd, (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT)) != 0, (status & MYSQL_WAIT_WRITE) != 0);
-}
-
-void MysqlProbe::ConnectionLost(const std::string& cause) {
-  DropConnection();
-  if (reused_ && !retried_) {
-    // The server may have restarted since the last round: one fresh connection decides.
-    retried_ = true;
-    StartConnect();
-    return;
-  }
-  Fail(cause.empty() ? "connection lost" : cause);
+  WatchSocket(fd, (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT)) != 0, (status & MYSQL_WAIT_WRITE) != 0);
 }
 
 void MysqlProbe::DropConnection() {
@@ -428,8 +405,6 @@ std::string MysqlProbe::LibraryError() const {
 
 std::string MysqlProbe::WhatWeWaitFor() const {
   switch (phase_) {
-    case Phase::kResolving:
-      return "while resolving host \"" + (config_.target.host.empty() ? std::string("localhost") : config_.target.host) + "\"";
     case Phase::kConnecting:
       return tcp_connected_ ? "while connecting (waiting for the server's greeting or its answer to authentication)"
                             : "while connecting (waiting for the TCP connection to be accepted)";
@@ -440,55 +415,24 @@ std::string MysqlProbe::WhatWeWaitFor() const {
   }
 }
 
-void MysqlProbe::Timeout(int64_t after_ms) {
-  if (phase_ == Phase::kIdle) return;
-  const std::string what = WhatWeWaitFor();
-  if (phase_ == Phase::kResolving) resolver_->Cancel();
-  DropConnection();  // mid-query or mid-handshake: its state is unknown
-  Fail("timed out after " + std::to_string(after_ms) + " ms " + what);
-}
-
-void MysqlProbe::Abort() {
-  if (phase_ == Phase::kIdle) return;
-  if (phase_ == Phase::kResolving) resolver_->Cancel();
-  DropConnection();
-  phase_ = Phase::kIdle;
-}
-
-void MysqlProbe::Close() {
-  Abort();
-  DropConnection();
-}
-
-void MysqlProbe::Fail(const std::string& cause) { Finish(FailedObservation(cause, started_ms_)); }
-
-void MysqlProbe::Finish(ProbeObservation seen) {
-  if (!seen.answered || !config_.persistent) {
-    DropConnection();
-  } else if (conn_ != nullptr) {
-    watcher_->Want(mysql_get_socket(conn_), true, false);  // notices a server closing it while idle
-  }
-  phase_ = Phase::kIdle;
-  const ProbeResult result = ConcludeProbe(std::move(seen), config_.policy, where_, config_.target.password);
-  on_result_(result);  // last: the callback may start the next round
+void MysqlProbe::AfterRound(bool kept) {
+  // A kept connection that cannot be watched is not kept.
+  if (kept && conn_ != nullptr && !watcher_->Want(mysql_get_socket(conn_), true, false)) DropConnection();
 }
 
 #else  // !OMNIDB_HAVE_MARIADB
 
 MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
-  where_ = DescribeMysqlTarget(config_.target);
-}
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribeMysqlTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
+      config_(std::move(config)) {}
 MysqlProbe::~MysqlProbe() = default;
-void MysqlProbe::Check() {
-  ProbeResult r;
-  r.error = where_ + ": built without MariaDB Connector/C (install libmariadb-dev and rebuild)";
-  on_result_(r);
-}
+void MysqlProbe::Check() { Unavailable("MariaDB Connector/C (install libmariadb-dev and rebuild)"); }
 void MysqlProbe::OnIo(int) {}
-void MysqlProbe::Timeout(int64_t) {}
-void MysqlProbe::Abort() {}
-void MysqlProbe::Close() {}
+void MysqlProbe::StartConnect() {}
+void MysqlProbe::DropConnection() {}
+std::string MysqlProbe::WhatWeWaitFor() const { return std::string(); }
+void MysqlProbe::AfterRound(bool) {}
 
 #endif  // OMNIDB_HAVE_MARIADB
 

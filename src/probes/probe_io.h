@@ -27,14 +27,18 @@ class IoWatcher {
  public:
   virtual ~IoWatcher() = default;
   // Watches `fd` for the given readiness, replacing any earlier request, also one on
-  // another fd (a client library may switch sockets mid-connect).
-  virtual void Want(int fd, bool read, bool write) = 0;
+  // another fd (a client library may switch sockets mid-connect). False when the loop
+  // cannot watch it (error() says why): nothing is watched then, and the probe must not
+  // wait for readiness that will never come.
+  virtual bool Want(int fd, bool read, bool write) = 0;
   // Stops watching. Probes call it before anything that may close the watched socket:
   // the loop must forget an fd before the number can be reused.
   virtual void Stop() = 0;
   // Stops watching and lets go of the socket for good (before the client library closes
   // it); the next Want() starts afresh.
   virtual void Release() = 0;
+  // Why the last Want() returned false.
+  virtual const std::string& error() const = 0;
 };
 
 // Resolves a host name without blocking the loop.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "probe_io.h"
+#include "probe_round.h"
 
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
@@ -69,51 +70,31 @@ struct PgProbeConfig {
   ProbePolicy policy;
 };
 
-class PgProbe : public Probe {
+class PgProbe : public ProbeRound {
  public:
   PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result);
   ~PgProbe() override;
-  PgProbe(const PgProbe&) = delete;
-  PgProbe& operator=(const PgProbe&) = delete;
 
   void Check() override;
   void OnIo(int events) override;
-  void Timeout(int64_t after_ms) override;
-  void Abort() override;
-  void Close() override;
-  bool busy() const override { return phase_ != Phase::kIdle; }
   bool connected() const override { return conn_ != nullptr; }
 
  private:
-  enum class Phase { kIdle, kResolving, kConnecting, kQuerying };
-
-  void StartConnect();
+  void StartConnect() override;
   void Connect(const std::vector<std::string>& addresses);
   void StepConnect(int events);
   void SendQuery();
   void StepQuery(int events);
   void Collect(PGresult* result);
-  // The connection broke during the round: a reused one is replaced once, else the round fails.
-  void ConnectionLost(const std::string& cause);
   void Watch(bool read, bool write);
-  void DropConnection();
-  void Fail(const std::string& cause);
-  void Finish(ProbeObservation seen);
-  std::string WhatWeWaitFor() const;
+  void DropConnection() override;
+  std::string WhatWeWaitFor() const override;
 
   PgProbeConfig config_;
-  IoWatcher* watcher_;
-  Resolver* resolver_;
-  ResultCallback on_result_;
-  std::string where_;
   std::string round_query_;
   std::string query_label_;
 
   PGconn* conn_ = nullptr;
-  Phase phase_ = Phase::kIdle;
-  double started_ms_ = 0;
-  bool reused_ = false;   // this round began on a connection kept from an earlier round
-  bool retried_ = false;  // a lost reused connection was already replaced this round
   bool flushing_ = false; // libpq still has query bytes to send
 
   // What the results of the round in flight said.

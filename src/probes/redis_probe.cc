@@ -5,8 +5,7 @@
 #include <utility>
 
 #ifdef OMNIDB_HAVE_HIREDIS
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
+#include "redis_loop_adapter.h"
 #endif
 
 namespace omnidb {
@@ -65,13 +64,6 @@ ProbeRole ParseRedisReplicationInfo(const std::string& info, ProbeObservation* s
 
 namespace {
 
-// ---- the glue: hiredis' five ev hooks, onto IoWatcher --------------------------------
-void EvAddRead(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(kIoReadable, 0); }
-void EvDelRead(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(0, kIoReadable); }
-void EvAddWrite(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(kIoWritable, 0); }
-void EvDelWrite(void* p) { static_cast<RedisProbe*>(p)->EvUpdate(0, kIoWritable); }
-void EvCleanup(void* p) { static_cast<RedisProbe*>(p)->EvCleanup(); }
-
 void ConnectCb(const redisAsyncContext* ac, int status) {
   static_cast<RedisProbe*>(ac->data)->OnConnect(const_cast<redisAsyncContext*>(ac), status);
 }
@@ -98,9 +90,9 @@ std::string ReplyText(const redisReply* r) {
 }  // namespace
 
 RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
-  where_ = DescribeRedisTarget(config_.target);
-}
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribeRedisTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
+      config_(std::move(config)) {}
 
 RedisProbe::~RedisProbe() { Close(); }
 
@@ -112,13 +104,14 @@ class RedisProbe::Batch {
   explicit Batch(RedisProbe* p) : p_(p) { ++p_->batch_; }
   ~Batch() {
     if (--p_->batch_ == 0) p_->ApplyEvents();
+    if (p_->batch_ == 0 && p_->watch_failed_) p_->WatchFailed();
   }
 
  private:
   RedisProbe* p_;
 };
 
-void RedisProbe::EvUpdate(int add, int del) {
+void RedisProbe::RedisWant(int add, int del) {
   events_ = (events_ | add) & ~del;
   if (batch_ == 0) ApplyEvents();
 }
@@ -127,19 +120,38 @@ void RedisProbe::ApplyEvents() {
   if (ctx_ == nullptr || events_ == applied_) return;
   applied_ = events_;
   if (events_ != 0) {
-    watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0);
+    if (!watcher_->Want(fd_, (events_ & kIoReadable) != 0, (events_ & kIoWritable) != 0)) {
+      applied_ = 0;
+      watch_failed_ = true;  // acted on at the end of the entry point, once hiredis has returned
+    }
   } else {
     watcher_->Stop();
   }
 }
 
-void RedisProbe::EvCleanup() {
+void RedisProbe::WatchFailed() {
+  watch_failed_ = false;
+  if (phase_ == Phase::kIdle) {
+    DropConnection();  // a kept connection that cannot be watched is not kept
+    return;
+  }
+  Batch batch(this);
+  if (lost_.empty()) lost_ = CannotWatch(*watcher_);
+  Settle();
+}
+
+void RedisProbe::RedisCleanup() {
   // hiredis is freeing the context and closes the socket next: let go of it first.
   events_ = 0;
   applied_ = 0;
   watcher_->Release();
   ctx_ = nullptr;
   link_up_ = false;
+}
+
+void RedisProbe::LinkUp() {
+  link_up_ = true;
+  if (phase_ == Phase::kConnecting) phase_ = Phase::kQuerying;
 }
 
 void RedisProbe::ResetRound() {
@@ -152,20 +164,14 @@ void RedisProbe::ResetRound() {
 }
 
 void RedisProbe::Check() {
-  if (phase_ != Phase::kIdle) {
-    ProbeResult busy;
-    busy.error = where_ + ": a probe round is already in flight";
-    on_result_(busy);
-    return;
-  }
+  if (!BeginRound()) return;
   Batch batch(this);
-  started_ms_ = MonotonicMs();
   ++round_;
-  retried_ = false;
   ResetRound();
-  phase_ = Phase::kRound;
+  phase_ = Phase::kConnecting;
   if (ctx_ != nullptr && link_up_) {
     reused_ = true;
+    phase_ = Phase::kQuerying;
     SendRound();
     // The socket of a kept connection is writable: write now instead of a loop turn later.
     redisAsyncContext* ac = ctx_;
@@ -184,15 +190,9 @@ void RedisProbe::StartConnect() {
   addresses_.clear();
   next_address_ = 0;
   if (t.path.empty() && NeedsResolution(t.host)) {
-    phase_ = Phase::kResolving;
-    resolver_->Resolve(t.host, [this](std::vector<std::string> addresses, std::string error) {
-      if (phase_ != Phase::kResolving) return;
+    ResolveThen(t.host, [this](std::vector<std::string> addresses) {
       Batch batch(this);
-      phase_ = Phase::kRound;
-      if (!error.empty() || addresses.empty()) {
-        Fail("could not resolve host \"" + config_.target.host + "\": " + (error.empty() ? "no addresses" : error));
-        return;
-      }
+      phase_ = Phase::kConnecting;
       addresses_ = std::move(addresses);
       const uint64_t round = round_;
       ConnectNext();
@@ -200,7 +200,7 @@ void RedisProbe::StartConnect() {
     });
     return;
   }
-  phase_ = Phase::kRound;
+  phase_ = Phase::kConnecting;
   addresses_.push_back(t.path.empty() ? (t.host.empty() ? "127.0.0.1" : t.host) : t.path);
   ConnectNext();
   Settle();
@@ -224,21 +224,20 @@ void RedisProbe::ConnectNext() {
       Fail(connect_error_);
       return;
     }
+    if (RedisLoopAttach(ac, this) != REDIS_OK) {  // a fresh context has no adapter yet
+      redisAsyncFree(ac);
+      Fail("could not attach the connection to the event loop");
+      return;
+    }
     ctx_ = ac;
     fd_ = ac->c.fd;
     events_ = 0;
     applied_ = 0;
     link_up_ = false;
     ac->data = this;
-    ac->ev.data = this;
-    ac->ev.addRead = EvAddRead;
-    ac->ev.delRead = EvDelRead;
-    ac->ev.addWrite = EvAddWrite;
-    ac->ev.delWrite = EvDelWrite;
-    ac->ev.cleanup = omnidb::EvCleanup;
     redisAsyncSetConnectCallback(ac, ConnectCb);  // asks for the first write event
     // A unix socket (or a fast loopback) may be connected already: no connect callback then.
-    if (ac->c.flags & REDIS_CONNECTED) link_up_ = true;
+    if (ac->c.flags & REDIS_CONNECTED) LinkUp();
     if (!t.password.empty()) {
       if (t.username.empty()) {
         Send(Command::kAuth, {"AUTH", t.password});
@@ -297,7 +296,7 @@ void RedisProbe::Send(Command command, std::vector<std::string> argv) {
 void RedisProbe::OnConnect(redisAsyncContext* ac, int status) {
   if (ac != ctx_) return;
   if (status == REDIS_OK) {
-    link_up_ = true;
+    LinkUp();
   } else {
     connect_error_ = ac->errstr[0] ? ac->errstr : "connection failed";
   }
@@ -311,7 +310,7 @@ void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
     if (lost_.empty()) lost_ = ac->errstr[0] ? ac->errstr : "connection lost";
     return;
   }
-  link_up_ = true;
+  LinkUp();
   const bool is_error = r->type == REDIS_REPLY_ERROR;
   switch (command) {
     case Command::kAuth:
@@ -348,31 +347,25 @@ void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
 
 void RedisProbe::OnIo(int events) {
   Batch batch(this);
-  // A loop error goes to hiredis as readiness: it reads the socket error itself.
-  if (events & kIoError) events |= kIoReadable | kIoWritable;
-  redisAsyncContext* ac = ctx_;
-  if (ac != nullptr && (events & kIoReadable)) redisAsyncHandleRead(ac);
-  if (ac != nullptr && ctx_ == ac && (events & kIoWritable)) redisAsyncHandleWrite(ac);
+  RedisLoopHandle(ctx_, events);  // a loop error goes to hiredis as readiness
   Settle();
 }
 
 void RedisProbe::Settle() {
-  if (phase_ != Phase::kRound) return;
+  if (phase_ != Phase::kConnecting && phase_ != Phase::kQuerying) return;
   const bool complete = pending_.empty() && lost_.empty() && connect_error_.empty() && (ponged_ || !error_.empty());
   if (!complete && (!lost_.empty() || ctx_ == nullptr || !connect_error_.empty())) {
     const bool refused = !connect_error_.empty();
     const std::string why = refused ? connect_error_ : (lost_.empty() ? "connection lost" : lost_);
+    if (!refused) {
+      ConnectionLost(why);  // a reused connection is replaced once
+      return;
+    }
     DropConnection();
-    if (refused && next_address_ < addresses_.size()) {
+    if (next_address_ < addresses_.size()) {
       ResetRound();
       ConnectNext();
       Settle();
-      return;
-    }
-    if (!refused && reused_ && !retried_) {
-      // The server may have restarted since the last round: one fresh connection decides.
-      retried_ = true;
-      StartConnect();
       return;
     }
     Fail(why);
@@ -397,68 +390,43 @@ void RedisProbe::DropConnection() {
   redisAsyncContext* ac = ctx_;
   ctx_ = nullptr;  // first: its pending callbacks, run by the free, are then ignored
   link_up_ = false;
-  redisAsyncFree(ac);  // calls EvCleanup, which releases the watcher, then closes the socket
+  redisAsyncFree(ac);  // calls RedisCleanup, which releases the watcher, then closes the socket
   events_ = 0;
 }
 
 void RedisProbe::Timeout(int64_t after_ms) {
-  if (phase_ == Phase::kIdle) return;
   Batch batch(this);
-  std::string what;
-  if (phase_ == Phase::kResolving) {
-    resolver_->Cancel();
-    what = "while resolving host \"" + config_.target.host + "\"";
-  } else if (!link_up_) {
-    what = "while connecting (the TCP connection was not accepted)";
-  } else if (!pending_.empty()) {
-    what = std::string("waiting for the reply to ") + CommandName(pending_.front());
-  }
-  DropConnection();
-  Fail("timed out after " + std::to_string(after_ms) + " ms " + what);
+  ProbeRound::Timeout(after_ms);
 }
 
-void RedisProbe::Abort() {
-  if (phase_ == Phase::kIdle) return;
-  if (phase_ == Phase::kResolving) resolver_->Cancel();
-  DropConnection();
-  phase_ = Phase::kIdle;
+std::string RedisProbe::WhatWeWaitFor() const {
+  if (!link_up_) return "while connecting (the TCP connection was not accepted)";
+  if (!pending_.empty()) return std::string("waiting for the reply to ") + CommandName(pending_.front());
+  return std::string();
 }
 
-void RedisProbe::Close() {
-  Abort();
-  DropConnection();
-}
-
-void RedisProbe::Fail(const std::string& cause) { Finish(FailedObservation(cause, started_ms_)); }
-
-void RedisProbe::Finish(ProbeObservation seen) {
-  if (!seen.answered || !config_.persistent) DropConnection();
-  phase_ = Phase::kIdle;
-  ResetRound();
-  const ProbeResult result = ConcludeProbe(std::move(seen), config_.policy, where_, config_.target.password);
-  on_result_(result);  // last: the callback may start the next round
-}
+void RedisProbe::AfterRound(bool) { ResetRound(); }
 
 #else  // !OMNIDB_HAVE_HIREDIS
 
 RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
-  where_ = DescribeRedisTarget(config_.target);
-}
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribeRedisTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
+      config_(std::move(config)) {}
 RedisProbe::~RedisProbe() = default;
-void RedisProbe::Check() {
-  ProbeResult r;
-  r.error = where_ + ": built without hiredis (install libhiredis-dev and rebuild)";
-  on_result_(r);
-}
+void RedisProbe::Check() { Unavailable("hiredis (install libhiredis-dev and rebuild)"); }
 void RedisProbe::OnIo(int) {}
 void RedisProbe::Timeout(int64_t) {}
-void RedisProbe::Abort() {}
-void RedisProbe::Close() {}
 void RedisProbe::OnReply(Command, redisAsyncContext*, void*) {}
 void RedisProbe::OnConnect(redisAsyncContext*, int) {}
-void RedisProbe::EvUpdate(int, int) {}
-void RedisProbe::EvCleanup() {}
+void RedisProbe::RedisWant(int, int) {}
+void RedisProbe::RedisCleanup() {}
+void RedisProbe::WatchFailed() {}
+void RedisProbe::LinkUp() {}
+void RedisProbe::StartConnect() {}
+void RedisProbe::DropConnection() {}
+std::string RedisProbe::WhatWeWaitFor() const { return std::string(); }
+void RedisProbe::AfterRound(bool) {}
 
 #endif  // OMNIDB_HAVE_HIREDIS
 

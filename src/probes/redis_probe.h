@@ -1,10 +1,10 @@
 // A Redis health probe: a hiredis async context driven through IoWatcher (probe_io.h).
 //
-// The glue between hiredis and the watcher is the five ev hooks at the top of
-// redis_probe.cc (the shape of hiredis' adapters/libuv.h), with one difference that
-// matters: a loop error on the socket is handed to hiredis as readable + writable, so it
-// reads the socket error itself (Debian's hiredis 0.14 libuv adapter drops it, and a
-// refused connection then never settles).
+// The glue between hiredis and the watcher is redis_loop_adapter.h (the shape of
+// hiredis' adapters/libuv.h), with one difference that matters: a loop error on the
+// socket is handed to hiredis as readable + writable, so it reads the socket error itself
+// (Debian's hiredis 0.14 libuv adapter drops it, and a refused connection then never
+// settles).
 //
 // A round: [resolve] -> redisAsyncConnect -> [AUTH] [SELECT] -> PING [-> ROLE] [-> INFO
 // replication, on a replica]. Commands are pipelined. Lag on a replica comes from INFO
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "probe_io.h"
+#include "probe_round.h"
 
 struct redisAsyncContext;
 
@@ -55,66 +56,57 @@ struct RedisProbeConfig {
   ProbePolicy policy;
 };
 
-class RedisProbe : public Probe {
+class RedisProbe : public ProbeRound {
  public:
   RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result);
   ~RedisProbe() override;
-  RedisProbe(const RedisProbe&) = delete;
-  RedisProbe& operator=(const RedisProbe&) = delete;
 
   void Check() override;
   void OnIo(int events) override;
   void Timeout(int64_t after_ms) override;
-  void Abort() override;
-  void Close() override;
-  bool busy() const override { return phase_ != Phase::kIdle; }
   bool connected() const override { return ctx_ != nullptr; }
 
   // hiredis callbacks (C function pointers in the .cc) land here.
   enum class Command { kAuth, kSelect, kPing, kRole, kInfo };
   void OnReply(Command command, redisAsyncContext* ac, void* reply);
   void OnConnect(redisAsyncContext* ac, int status);
-  // ev hooks
-  void EvUpdate(int add, int del);
-  void EvCleanup();
+  // The loop adapter's hooks (redis_loop_adapter.h): what hiredis wants watched (IoEvent
+  // bits), and that it is freeing the context.
+  void RedisWant(int add, int del);
+  void RedisCleanup();
 
  private:
-  enum class Phase { kIdle, kResolving, kRound };
-
-  void StartConnect();
+  void StartConnect() override;
   void ConnectNext();
   void SendRound();
   void Send(Command command, std::vector<std::string> argv);
   // Decides, after hiredis has returned, whether the round is over.
   void Settle();
-  void DropConnection();
-  void Fail(const std::string& cause);
-  void Finish(ProbeObservation seen);
+  void DropConnection() override;
+  std::string WhatWeWaitFor() const override;
+  void AfterRound(bool kept) override;
   void ResetRound();
+  // hiredis reports the link up (connected, or a reply came): the round is past connecting.
+  void LinkUp();
   void ApplyEvents();
+  // The watcher refused the socket: the round loses its connection (or an idle one is dropped).
+  void WatchFailed();
   class Batch;
 
   RedisProbeConfig config_;
-  IoWatcher* watcher_;
-  Resolver* resolver_;
-  ResultCallback on_result_;
-  std::string where_;
 
   redisAsyncContext* ctx_ = nullptr;
   int fd_ = -1;
   int events_ = 0;            // what hiredis asked to watch (IoEvent bits)
   int applied_ = 0;           // what the watcher was last told
   int batch_ = 0;             // > 0 inside an entry point: apply events_ at its end
+  bool watch_failed_ = false; // the watcher refused the socket; handled once the batch ends
   bool link_up_ = false;      // the TCP connection of ctx_ is established
   std::vector<std::string> addresses_;
   size_t next_address_ = 0;
   std::string connect_error_;  // why the last address failed
 
-  Phase phase_ = Phase::kIdle;
   uint64_t round_ = 0;  // counts Check() calls: a result callback may start the next round
-  double started_ms_ = 0;
-  bool reused_ = false;
-  bool retried_ = false;
   std::deque<Command> pending_;  // replies still due, oldest first
   std::string lost_;             // the connection died mid-round: why
   std::string error_;            // the first error reply that fails the round

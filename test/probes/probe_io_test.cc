@@ -1,5 +1,5 @@
 // The shared probe helpers: classification, redaction, host handling.
-#include "probe_io.h"
+#include "probes/probe_io.h"
 
 #include <gtest/gtest.h>
 

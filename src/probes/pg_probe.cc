@@ -117,8 +117,9 @@ bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, const char* beh
 #ifdef OMNIDB_HAVE_LIBPQ
 
 PgProbe::PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
-  where_ = DescribePgTarget(config_.target);
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target), config.target.password,
+                 config.policy, config.persistent),
+      config_(std::move(config)) {
   round_query_ = PgRoundQuery(config_.query, config_.detect_role);
   query_label_ = config_.query.size() > 60 ? config_.query.substr(0, 57) + "..." : config_.query;
 }
@@ -126,14 +127,7 @@ PgProbe::PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, R
 PgProbe::~PgProbe() { Close(); }
 
 void PgProbe::Check() {
-  if (phase_ != Phase::kIdle) {
-    ProbeResult busy;
-    busy.error = where_ + ": a probe round is already in flight";
-    on_result_(busy);
-    return;
-  }
-  started_ms_ = MonotonicMs();
-  retried_ = false;
+  if (!BeginRound()) return;
   query_error_.clear();
   have_row_ = false;
   if (conn_ != nullptr) {
@@ -152,17 +146,7 @@ void PgProbe::StartConnect() {
   reused_ = false;
   const PgTarget& t = config_.target;
   if (t.hostaddr.empty() && NeedsResolution(t.host)) {
-    phase_ = Phase::kResolving;
-    resolver_->Resolve(t.host, [this](std::vector<std::string> addresses, std::string error) {
-      if (phase_ != Phase::kResolving) return;
-      if (!error.empty()) {
-        Fail("could not resolve host \"" + config_.target.host + "\": " + error);
-      } else if (addresses.empty()) {
-        Fail("could not resolve host \"" + config_.target.host + "\": no addresses");
-      } else {
-        Connect(addresses);
-      }
-    });
+    ResolveThen(t.host, [this](std::vector<std::string> addresses) { Connect(addresses); });
     return;
   }
   Connect({});
@@ -286,7 +270,8 @@ void PgProbe::StepQuery(int events) {
         ConnectionLost(query_error_.empty() ? PQerrorMessage(conn_) : query_error_);
         return;
       }
-      if (flushing_) watcher_->Want(PQsocket(conn_), true, false);
+      // Idle, a kept connection is watched for reading; one that cannot be is not kept.
+      if (flushing_ && !watcher_->Want(PQsocket(conn_), true, false)) DropConnection();
       flushing_ = false;
       ProbeObservation seen;
       seen.latency_ms = MonotonicMs() - started_ms_;
@@ -337,24 +322,13 @@ void PgProbe::Collect(PGresult* result) {
   }
 }
 
-void PgProbe::ConnectionLost(const std::string& cause) {
-  DropConnection();
-  if (reused_ && !retried_) {
-    // The server may have restarted since the last round: one fresh connection decides.
-    retried_ = true;
-    StartConnect();
-    return;
-  }
-  Fail(cause.empty() ? "connection lost" : cause);
-}
-
 void PgProbe::Watch(bool read, bool write) {
   const int fd = PQsocket(conn_);
   if (fd < 0) {
     ConnectionLost(PQerrorMessage(conn_));
     return;
   }
-  watcher_->Want(fd, read, write);
+  WatchSocket(fd, read, write);
 }
 
 void PgProbe::DropConnection() {
@@ -368,8 +342,6 @@ void PgProbe::DropConnection() {
 
 std::string PgProbe::WhatWeWaitFor() const {
   switch (phase_) {
-    case Phase::kResolving:
-      return "while resolving host \"" + config_.target.host + "\"";
     case Phase::kQuerying:
       return "waiting for the reply to \"" + query_label_ + "\"";
     case Phase::kConnecting:
@@ -390,51 +362,20 @@ std::string PgProbe::WhatWeWaitFor() const {
   return std::string("while connecting (") + step + ")";
 }
 
-void PgProbe::Timeout(int64_t after_ms) {
-  if (phase_ == Phase::kIdle) return;
-  const std::string what = WhatWeWaitFor();
-  if (phase_ == Phase::kResolving) resolver_->Cancel();
-  DropConnection();  // mid-query or mid-handshake: its state is unknown
-  Fail("timed out after " + std::to_string(after_ms) + " ms " + what);
-}
-
-void PgProbe::Abort() {
-  if (phase_ == Phase::kIdle) return;
-  if (phase_ == Phase::kResolving) resolver_->Cancel();
-  DropConnection();
-  phase_ = Phase::kIdle;
-}
-
-void PgProbe::Close() {
-  Abort();
-  DropConnection();
-}
-
-void PgProbe::Fail(const std::string& cause) { Finish(FailedObservation(cause, started_ms_)); }
-
-void PgProbe::Finish(ProbeObservation seen) {
-  if (!seen.answered || !config_.persistent) DropConnection();
-  phase_ = Phase::kIdle;
-  const ProbeResult result = ConcludeProbe(std::move(seen), config_.policy, where_, config_.target.password);
-  on_result_(result);  // last: the callback may start the next round
-}
-
 #else  // !OMNIDB_HAVE_LIBPQ
 
 PgProbe::PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : config_(std::move(config)), watcher_(watcher), resolver_(resolver), on_result_(std::move(on_result)) {
-  where_ = DescribePgTarget(config_.target);
-}
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target), config.target.password,
+                 config.policy, config.persistent),
+      config_(std::move(config)) {}
 PgProbe::~PgProbe() = default;
 void PgProbe::Check() {
-  ProbeResult r;
-  r.error = where_ + ": built without libpq (install libpq-dev and rebuild)";
-  on_result_(r);
+  Unavailable("libpq (install libpq-dev and rebuild)");
 }
 void PgProbe::OnIo(int) {}
-void PgProbe::Timeout(int64_t) {}
-void PgProbe::Abort() {}
-void PgProbe::Close() {}
+void PgProbe::StartConnect() {}
+void PgProbe::DropConnection() {}
+std::string PgProbe::WhatWeWaitFor() const { return std::string(); }
 
 #endif  // OMNIDB_HAVE_LIBPQ
 

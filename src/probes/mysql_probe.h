@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "probe_io.h"
+#include "probe_round.h"
 
 typedef struct st_mysql MYSQL;
 typedef struct st_mysql_res MYSQL_RES;
@@ -84,27 +85,20 @@ struct MysqlProbeConfig {
   ProbePolicy policy;
 };
 
-class MysqlProbe : public Probe {
+class MysqlProbe : public ProbeRound {
  public:
   MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result);
   ~MysqlProbe() override;
-  MysqlProbe(const MysqlProbe&) = delete;
-  MysqlProbe& operator=(const MysqlProbe&) = delete;
 
   void Check() override;
   void OnIo(int events) override;
-  void Timeout(int64_t after_ms) override;
-  void Abort() override;
-  void Close() override;
-  bool busy() const override { return phase_ != Phase::kIdle; }
   bool connected() const override { return conn_ != nullptr && ready_; }
 
  private:
-  enum class Phase { kIdle, kResolving, kConnecting, kQuerying };
   // The library operation that is suspended, waiting for the socket.
   enum class Op { kNone, kConnect, kQuery, kStore, kNext };
 
-  void StartConnect();
+  void StartConnect() override;
   void ConnectNext();
   void SendQuery();
   // Runs the library until it waits for the socket or the round is decided. `status` is
@@ -114,21 +108,15 @@ class MysqlProbe : public Probe {
   int Completed();
   void Collect(MYSQL_RES* result);
   void QueryDone();
-  // The connection broke during the round: a reused one is replaced once, else the round fails.
-  void ConnectionLost(const std::string& cause);
   void Watch(int status);
   // Resumes a suspended operation with a timeout so it unwinds, then closes the connection.
-  void DropConnection();
-  void Fail(const std::string& cause);
-  void Finish(ProbeObservation seen);
-  std::string WhatWeWaitFor() const;
+  void DropConnection() override;
+  std::string WhatWeWaitFor() const override;
+  // A kept connection is watched while idle: that notices a server closing it.
+  void AfterRound(bool kept) override;
   std::string LibraryError() const;
 
   MysqlProbeConfig config_;
-  IoWatcher* watcher_;
-  Resolver* resolver_;
-  ResultCallback on_result_;
-  std::string where_;
   std::string query_label_;
   std::string round_query_;  // per connection: the replica statement depends on the server
 
@@ -143,11 +131,6 @@ class MysqlProbe : public Probe {
 
   std::vector<std::string> addresses_;
   size_t next_address_ = 0;
-
-  Phase phase_ = Phase::kIdle;
-  double started_ms_ = 0;
-  bool reused_ = false;
-  bool retried_ = false;
 
   std::string query_error_;
   MysqlRoleFacts facts_;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "probe_io.h"
+#include "probes/probe_io.h"
 
 namespace probe_test {
 
@@ -66,11 +66,18 @@ class PollLoop : public omnidb::IoWatcher, public omnidb::Resolver {
   PollLoop() { signal(SIGPIPE, SIG_IGN); }  // as in Node: a write to a closed socket is an error, not a death
 
   // IoWatcher
-  void Want(int fd, bool read, bool write) override {
+  bool Want(int fd, bool read, bool write) override {
+    ++wants;
+    if (refuse_watch) {  // as a loop that cannot poll this socket
+      events_ = 0;
+      fd_ = -1;
+      return false;
+    }
     fd_ = fd;
     events_ = (read ? POLLIN : 0) | (write ? POLLOUT : 0);
-    ++wants;
+    return true;
   }
+  const std::string& error() const override { return watch_error_; }
   void Stop() override { events_ = 0; }
   void Release() override {
     events_ = 0;
@@ -150,8 +157,10 @@ class PollLoop : public omnidb::IoWatcher, public omnidb::Resolver {
 
   int wants = 0;
   int releases = 0;
+  bool refuse_watch = false;  // every Want() fails, with error() "uv_poll_init: injected"
 
  private:
+  std::string watch_error_ = "uv_poll_init: injected";
   int fd_ = -1;
   int events_ = 0;
   std::function<void()> pending_resolve_;

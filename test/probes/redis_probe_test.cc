@@ -1,7 +1,7 @@
 // RedisProbe without a server: INFO parsing, messages, and hiredis through the probe's
 // own glue against a closed port, a silent socket and a tiny fake Redis served by the
 // same poll(2) loop.
-#include "redis_probe.h"
+#include "probes/redis_probe.h"
 
 #include <gtest/gtest.h>
 
@@ -347,6 +347,27 @@ TEST(RedisProbe, NameResolutionFallsBackAlongAddresses) {
   probe.Check();
   ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_EQ(results.last().status, ProbeStatus::kHealthy) << results.last().error;
+}
+
+TEST(RedisProbe, AnUnwatchableSocketFailsTheRoundAtOnce) {
+  int port = 0;
+  const int listener = probe_test::Listen(&port);
+  const int fds_before = probe_test::OpenFdCount();
+  probe_test::PollLoop loop;
+  loop.refuse_watch = true;  // as libuv refusing the fd (uv_poll_init fails)
+  probe_test::Results results;
+  {
+    RedisProbe probe(LocalConfig(port), &loop, &loop, results.callback());
+    probe.Check();
+    ASSERT_EQ(results.size(), 1u);  // no wait for readiness that would never come
+    EXPECT_EQ(results.last().status, ProbeStatus::kUnhealthy);
+    EXPECT_EQ(results.last().error, "Redis at 127.0.0.1:" + std::to_string(port) +
+                                        ": cannot watch the socket: uv_poll_init: injected");
+    EXPECT_FALSE(probe.busy());
+    EXPECT_FALSE(probe.connected());
+  }
+  EXPECT_EQ(probe_test::OpenFdCount(), fds_before);
+  close(listener);
 }
 
 #endif  // OMNIDB_HAVE_HIREDIS
