@@ -54,7 +54,9 @@ function isPlainObject(value) {
 /** A target string with any password in it masked, for messages. */
 function mask(text) {
   return String(text)
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@')
+    // Up to the last '@': a password typed with a raw '/' or '@' is still masked
+    // (over-masking an '@' in the query beats showing a password).
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):.*@/i, '$1:***@')
     .replace(/(password\s*=\s*)('(?:\\.|[^'\\])*'|\S+)/gi, '$1***')
     .replace(/([?&]password=)[^&]*/gi, '$1***');
 }
