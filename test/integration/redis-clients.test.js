@@ -1,0 +1,218 @@
+'use strict';
+// The Redis client families against real Redis servers (test/harness/servers.js, two
+// clusters for two Redis servers) with the real clients: ioredis 5 and 6, node-redis 4
+// and 5. For each: execute() returns results; reply errors (WRONGTYPE, ERR ...) leave
+// a threshold-1 circuit closed; killing Redis opens it, and what the client raises in
+// flight and while Redis is down are connection errors, so idempotent reads run again
+// on the second Redis; the family check reports unhealthy within its deadline while
+// Redis is down; disconnect() closes the client, gracefully while Redis is up and by
+// force while it is down or frozen; a process that uses the client exits by itself.
+const path = require('path');
+const { once } = require('events');
+const { spawn } = require('child_process');
+const { startCluster } = require('../harness/servers');
+const { Orchestrator } = require('../..');
+const { isConnectionError } = require('../../lib/classify');
+const { familyOf } = require('../../lib/clients');
+const { VARIANTS, LABELS, makeRedisClient, command, isClosed } = require('./redis-clients-helpers');
+
+jest.setTimeout(60000);
+
+let main; // the Redis that gets killed
+let spare; // the second Redis, where idempotent reads run again
+const open = new Set(); // clients to close whatever a test did
+
+beforeAll(async () => {
+  [main, spare] = await Promise.all([
+    startCluster({ replica: false, redis: true }),
+    startCluster({ replica: false, redis: true }),
+  ]);
+}, 120000);
+
+afterAll(async () => {
+  for (const c of open) {
+    try {
+      await familyOf(c).forceClose(c);
+    } catch {
+      // already closed
+    }
+  }
+  await Promise.all([main && main.stop(), spare && spare.stop()]);
+});
+
+async function client(variant, cluster, options) {
+  const c = await makeRedisClient(variant, cluster.redis.url, options);
+  open.add(c);
+  return c;
+}
+
+async function ensureMainUp() {
+  main.thaw('redis');
+  try {
+    await main.startRedis();
+  } catch (err) {
+    if (!/already running/.test(err.message)) throw err;
+  }
+}
+
+afterEach(ensureMainUp);
+
+describe.each(VARIANTS.map((v) => [LABELS[v], v]))('%s', (_, variant) => {
+  const family = () => require(variant.startsWith('ioredis') ? '../../lib/clients/ioredis' : '../../lib/clients/node-redis');
+
+  test('execute() returns results; reply errors leave a threshold-1 circuit closed; the check is healthy', async () => {
+    const cache = await client(variant, main);
+    expect(familyOf(cache)).toBe(family());
+    const db = new Orchestrator({
+      connections: { cache },
+      circuitBreaker: { threshold: 1 },
+      healthCheck: { interval: '1h', checks: { cache: (c, { signal }) => family().check(c, { signal }) } },
+    });
+    await db.connect();
+    try {
+      expect(db.health().cache.status).toBe('healthy');
+      await db.execute('cache', (c) => command(variant, c, 'SET', `${variant}:n`, 'not a number'));
+      expect(await db.execute('cache', (c) => command(variant, c, 'GET', `${variant}:n`))).toBe('not a number');
+
+      const replies = [
+        ['INCR', `${variant}:n`], // ERR value is not an integer or out of range
+        ['LPUSH', `${variant}:n`, 'x'], // WRONGTYPE
+        ['NOSUCHCOMMAND'], // ERR unknown command
+        ['GET'], // ERR wrong number of arguments
+      ];
+      for (const args of replies) {
+        const error = await db.execute('cache', (c) => command(variant, c, ...args)).then(() => null, (e) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(error.message).toMatch(/^(ERR|WRONGTYPE) /);
+        expect(isConnectionError(error)).toBe(false);
+        expect(db.getStats().cache.circuit).toBe('closed');
+      }
+      expect(await family().check(cache, {})).toEqual({ status: 'healthy', latencyMs: expect.any(Number) });
+    } finally {
+      await db.disconnect();
+    }
+    expect(isClosed(variant, cache)).toBe(true); // the graceful close (QUIT) finished
+  });
+
+  test('Redis killed: connection errors in flight and while down, the circuit opens, idempotent reads run on the spare', async () => {
+    const cache = await client(variant, main);
+    const backup = await client(variant, spare);
+    await command(variant, backup, 'SET', `${variant}:k`, 'from the spare');
+    await command(variant, backup, 'DEL', `${variant}:q`);
+    await command(variant, backup, 'RPUSH', `${variant}:q`, 'queued on the spare');
+    const db = new Orchestrator({
+      connections: { cache, backup },
+      failover: { cache: 'backup' },
+      circuitBreaker: { threshold: 1, resetTimeout: '1h' },
+      closeTimeout: '1s',
+    });
+    const opened = once(db, 'circuit:open');
+    await db.connect();
+    try {
+      // In flight: BLPOP blocks on the main Redis (its list is empty) until it dies.
+      let ranOn = [];
+      const inFlight = db.execute('cache', (c) => {
+        ranOn.push(c === cache ? 'main' : 'spare');
+        return command(variant, c, 'BLPOP', `${variant}:q`, '5');
+      }, { idempotent: true });
+      const direct = command(variant, cache, 'BLPOP', `${variant}:other`, '5').then(() => null, (e) => e);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // both BLPOPs written before the kill
+      await main.stopRedis('SIGKILL');
+
+      expect(await inFlight).toEqual([`${variant}:q`, 'queued on the spare']);
+      expect(ranOn).toEqual(['main', 'spare']);
+      const inFlightError = await direct;
+      expect(inFlightError).toBeInstanceOf(Error);
+      expect(isConnectionError(inFlightError)).toBe(true);
+      const [event] = await opened;
+      expect(event.name).toBe('cache');
+
+      // While down: the client's own error is a connection error, raised at once.
+      const whileDown = await command(variant, cache, 'GET', `${variant}:k`).then(() => null, (e) => e);
+      expect(whileDown).toBeInstanceOf(Error);
+      expect(isConnectionError(whileDown)).toBe(true);
+
+      ranOn = [];
+      const read = await db.execute('cache', (c) => {
+        ranOn.push(c === cache ? 'main' : 'spare');
+        return command(variant, c, 'GET', `${variant}:k`);
+      }, { idempotent: true });
+      expect(read).toBe('from the spare');
+      expect(ranOn).toEqual(['spare']); // the open circuit routes to the backup
+    } finally {
+      const started = Date.now();
+      await db.disconnect();
+      expect(Date.now() - started).toBeLessThan(2000 * 2); // forced close of the dead one, within 2 x closeTimeout
+    }
+    expect(isClosed(variant, cache)).toBe(true);
+    expect(isClosed(variant, backup)).toBe(true);
+  });
+
+  test.each([['fail-fast options', true], ['the client\'s default options (offline queue on)', false]])(
+    'while Redis is down the family check reports unhealthy within its deadline (%s)', async (__, failFast) => {
+      const cache = await client(variant, main, { failFast });
+      await main.stopRedis('SIGKILL');
+      const deadline = AbortSignal.timeout(3000);
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await family().check(cache, { signal: deadline }));
+      expect(deadline.aborted).toBe(false);
+      for (const r of results) expect(r).toEqual({ status: 'unhealthy', latencyMs: expect.any(Number), error: expect.any(String) });
+
+      // Through an orchestrator: the connection goes unhealthy at connect().
+      const db = new Orchestrator({
+        connections: { cache },
+        healthCheck: { interval: '1h', timeout: '3s', checks: { cache: (c, { signal }) => family().check(c, { signal }) } },
+        closeTimeout: '1s',
+      });
+      db.on('error', () => {});
+      await db.connect();
+      expect(db.health().cache.status).toBe('unhealthy');
+      await db.disconnect();
+      expect(isClosed(variant, cache)).toBe(true);
+
+      await main.startRedis();
+      const back = await makeRedisClient(variant, main.redis.url, { failFast });
+      open.add(back);
+      expect((await family().check(back, {})).status).toBe('healthy');
+      await family().close(back);
+    });
+
+  test('frozen Redis: the graceful close cannot finish, the forced one comes within 2 x closeTimeout', async () => {
+    const cache = await client(variant, main);
+    const db = new Orchestrator({ connections: { cache }, closeTimeout: '1s' });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    await db.connect();
+    main.freeze('redis');
+    const started = Date.now();
+    await db.disconnect();
+    const took = Date.now() - started;
+    main.thaw('redis');
+    expect(took).toBeGreaterThanOrEqual(900); // the graceful close had its share...
+    expect(took).toBeLessThan(2000 * 2); // ...and the forced one came in time
+    expect(isClosed(variant, cache)).toBe(true);
+    expect(errors).toEqual([]); // closed by force: nothing to report
+  });
+
+  test.each([['up', false], ['killed before disconnect()', true]])('a process that connects, runs a command and disconnects exits by itself (Redis %s)', async (__, kill) => {
+    const child = spawn(process.execPath, [path.join(__dirname, '../fixtures/redis-client-exit.js'), variant, main.redis.url, kill ? 'wait' : ''],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let pending = kill;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!pending || !out.includes('PONG')) return;
+      pending = false;
+      // Redis dies while the process holds its client; then it disconnects.
+      main.stopRedis('SIGKILL').then(() => child.stdin.end('go\n'), (e) => child.kill() && (err += e.message));
+    });
+    child.stderr.on('data', (d) => (err += d));
+    if (!kill) child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+    const [code, signal] = await once(child, 'exit');
+    clearTimeout(timer);
+    expect({ code, signal, err }).toEqual({ code: 0, signal: null, err: '' });
+    expect(out).toContain('PONG');
+  });
+});
