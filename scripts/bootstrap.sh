@@ -15,6 +15,8 @@ checks=(
   "postgresql|compgen -G '/usr/lib/postgresql/*/bin/postgres'"
   "libhiredis-dev|test -e /usr/include/hiredis/hiredis.h"
   "redis-server|command -v redis-server"
+  "libmariadb-dev|test -e /usr/include/mariadb/mysql.h"
+  "mariadb-server|test -x /usr/sbin/mariadbd || command -v mariadbd"
   "libgtest-dev|test -e /usr/include/gtest/gtest.h"
 )
 missing=()
@@ -29,7 +31,7 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
     exit 1
   fi
-  # Debian's policy-rc.d keeps redis-server/postgresql from starting: fine, tests start their own.
+  # Debian's policy-rc.d keeps redis-server/postgresql/mariadb from starting: fine, tests start their own.
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -48,7 +48,7 @@ export interface ProbeResult {
   status: HealthStatus;
   /** Time the round took, in ms (connecting included when it had to connect). */
   latencyMs?: number;
-  /** What the server says it is: PostgreSQL primary/standby, Redis master/replica. */
+  /** What the server says it is: PostgreSQL primary/standby, Redis master/replica, MySQL primary/replica. */
   role?: 'primary' | 'standby' | 'master' | 'replica';
   /** On a standby/replica: replication lag in ms, or `null` when unknown. */
   lagMs?: number | null;
@@ -933,17 +933,41 @@ export interface RedisTarget {
   url?: string;
 }
 
+/**
+ * A MySQL/MariaDB server, as mysql2 takes it. TLS is not supported yet (`ssl` may only be
+ * `false`). A `uri`/`url` (mysql:// or mariadb://) is overridden by the fields beside it.
+ */
+export interface MysqlTarget {
+  host?: string;
+  port?: number | string;
+  /** A unix socket instead of host and port. */
+  socketPath?: string;
+  user?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  ssl?: false;
+  uri?: string;
+  url?: string;
+}
+
+export interface MysqlProbeOptions extends ProbeOptions {
+  /** Query run every round (one statement, or several separated by `;`). Default `'SELECT 1'`. */
+  query?: string;
+}
+
 /** A health check that runs natively on Node's loop; usable in `healthCheck.checks`. */
 export interface Probe {
   (client?: unknown, ctx?: Partial<HealthCheckContext> & { timeout?: number }): Promise<ProbeResult>;
   /** Closes the kept connection (a later round opens a new one). */
   close(): void;
-  /** The target, without its password: `postgres://user@host:port/db`, `redis://host:port/db`. */
+  /** The target, without its password: `postgres://user@host:port/db`, `redis://host:port/db`, `mysql://user@host:port/db`. */
   readonly description: string;
 }
 
 /**
- * Native health probes (libpq and hiredis on Node's libuv loop; no JS client needed).
+ * Native health probes (libpq, hiredis and MariaDB Connector/C on Node's libuv loop; no JS
+ * client needed). A kind the addon was built without throws `OMNIDB_PROBE_UNAVAILABLE`.
  * Each returns a {@link Probe}; bad targets or options throw {@link ConfigError} at once.
  */
 export declare const probes: {
@@ -951,6 +975,11 @@ export declare const probes: {
   postgres(target: string | PostgresTarget, options?: PostgresProbeOptions): Probe;
   /** `PING` plus `ROLE` (and lag from `INFO replication` on a replica), with AUTH and SELECT as configured. */
   redis(target: string | RedisTarget, options?: ProbeOptions): Probe;
+  /**
+   * The query plus `@@global.read_only` and the replica status in one round trip: role
+   * `'replica'` when read-only or replicating, else `'primary'`; lag from Seconds_Behind_Master.
+   */
+  mysql(target: string | MysqlTarget, options?: MysqlProbeOptions): Probe;
   /** A probe for the server a pg Pool/Client, ioredis or node-redis client talks to, from its own options. */
   fromClient(client: object, options?: PostgresProbeOptions): Probe;
 };

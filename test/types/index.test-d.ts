@@ -460,5 +460,9 @@ expectType<boolean>(isConnectionError(new Error('x')));
   new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'auto' } });
   expectError(probes.postgres('postgres://db', { role: 'leader' }));
   expectError(probes.redis(42));
+  expectType<omnidb.Probe>(probes.mysql('mysql://app@db:3306/app', { role: 'replica', maxLag: '10s', query: 'SELECT 1' }));
+  expectType<omnidb.Probe>(probes.mysql({ host: 'db', port: 3306, user: 'app', password: 'pw', database: 'app' }));
+  expectError(probes.mysql(42));
+  expectError(probes.mysql({ host: 'db', ssl: true }));
   expectError(new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'manual' } }));
 }
