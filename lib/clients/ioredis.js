@@ -66,16 +66,33 @@ module.exports = {
   name: 'ioredis',
   recognise: isClient,
 
-  /** QUIT (waits for the replies pending); a client that is not connected has nothing to wait for. */
-  close(client) {
+  /**
+   * QUIT (the replies pending come first), then the socket's end. A client that is
+   * not connected has no server to wait for: it is disconnected at once.
+   */
+  async close(client) {
     const { status } = client;
-    if (status === 'end') return undefined;
-    if (status !== 'ready') return client.disconnect();
-    return client.quit();
+    if (status === 'end') return;
+    if (status !== 'ready') {
+      client.disconnect();
+      return;
+    }
+    const ended = untilEvent(client, { done: ['end'], failed: [] });
+    await client.quit();
+    await ended;
   },
 
+  /**
+   * disconnect(), and the sockets destroyed now: ioredis's disconnect() only ends
+   * them, and waits (disconnectTimeout, 2 s) for a server that may be frozen.
+   */
   forceClose(client) {
-    return client.disconnect();
+    const nodes = client.isCluster ? client.nodes('all') : [client];
+    client.disconnect();
+    for (const node of nodes) {
+      const { stream } = node;
+      if (stream && typeof stream.destroy === 'function' && !stream.destroyed) stream.destroy();
+    }
   },
 
   async check(client, { signal } = {}) {

@@ -34,9 +34,15 @@ function command(variant, client, ...args) {
   return isIoredis(variant) ? client.call(...args) : client.sendCommand(args.map(String));
 }
 
-/** Whether the client has let go of its connection for good. */
+/**
+ * Whether the client has let go of its connection for good. An ioredis client
+ * disconnected while reconnecting keeps the status 'reconnecting', with no socket and
+ * no reconnection timer left.
+ */
 function isClosed(variant, client) {
-  return isIoredis(variant) ? client.status === 'end' : client.isOpen === false;
+  if (!isIoredis(variant)) return client.isOpen === false;
+  if (client.status === 'end') return true;
+  return client.manuallyClosing === true && !client.reconnectTimeout && (!client.stream || client.stream.destroyed);
 }
 
 module.exports = { VARIANTS, LABELS, makeRedisClient, command, isClosed, isIoredis };

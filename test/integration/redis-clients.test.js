@@ -188,8 +188,10 @@ describe.each(VARIANTS.map((v) => [LABELS[v], v]))('%s', (_, variant) => {
     await db.disconnect();
     const took = Date.now() - started;
     main.thaw('redis');
-    expect(took).toBeGreaterThanOrEqual(900); // the graceful close had its share...
-    expect(took).toBeLessThan(2000 * 2); // ...and the forced one came in time
+    // node-redis 5's close() waits only for pending replies (none here); the others
+    // say QUIT and wait for the answer, which a frozen server never sends.
+    expect(took >= 900).toBe(variant !== 'redis5');
+    expect(took).toBeLessThan(2000 * 2); // the forced close came in time
     expect(isClosed(variant, cache)).toBe(true);
     expect(errors).toEqual([]); // closed by force: nothing to report
   });
