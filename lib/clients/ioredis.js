@@ -87,6 +87,7 @@ module.exports = {
    * them, and waits (disconnectTimeout, 2 s) for a server that may be frozen.
    */
   forceClose(client) {
+    if (client.status === 'end') return;
     const nodes = client.isCluster ? client.nodes('all') : [client];
     client.disconnect();
     for (const node of nodes) {

@@ -7,6 +7,8 @@
 // on the second Redis; the family check reports unhealthy within its deadline while
 // Redis is down; disconnect() closes the client, gracefully while Redis is up and by
 // force while it is down or frozen; a process that uses the client exits by itself.
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { once } = require('events');
 const { spawn } = require('child_process');
@@ -217,4 +219,52 @@ describe.each(VARIANTS.map((v) => [LABELS[v], v]))('%s', (_, variant) => {
     expect({ code, signal, err }).toEqual({ code: 0, signal: null, err: '' });
     expect(out).toContain('PONG');
   });
+});
+
+// The README's Redis example ("Redis clients: offline queues and failover"), as written,
+// in a child process; the main Redis is killed, then the example's read runs: it must
+// come back from the replica at once, not wait in the client's offline queue.
+test('the README\'s Redis example: a read while Redis is down runs on the replica at once', async () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Redis clients: offline queues and failover'));
+  const example = /```js\n([\s\S]*?)```/.exec(section)[1];
+  const root = path.join(__dirname, '../..');
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'omnidb-readme-')), 'redis-example.js');
+  fs.writeFileSync(script, `${example.replace("require('omnidb')", `require(${JSON.stringify(root)})`)}
+(async () => {
+  const { once: onceEvent } = require('events');
+  await Promise.all([cache, cacheReplica].map((c) => c.status === 'ready' || onceEvent(c, 'ready')));
+  await db.connect();
+  await cacheReplica.set('user:1', 'from the replica');
+  process.stdout.write('ready\\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy();
+  const started = Date.now();
+  const user = await cachedUser(1);
+  process.stdout.write(JSON.stringify({ user, ms: Date.now() - started }) + '\\n');
+  await db.disconnect();
+})().catch((err) => { process.stderr.write(String(err && err.stack)); process.exitCode = 1; });
+`);
+  const child = spawn(process.execPath, [script], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_PATH: path.join(root, 'node_modules'), REDIS_URL: main.redis.url, REDIS_REPLICA_URL: spare.redis.url },
+  });
+  let out = '';
+  let err = '';
+  let killed = false;
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (killed || !out.includes('ready')) return;
+    killed = true;
+    main.stopRedis('SIGKILL').then(() => child.stdin.end('go\n'), (e) => { err += e.message; child.kill(); });
+  });
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  fs.rmSync(path.dirname(script), { recursive: true, force: true });
+  expect({ code, failed: /Error:/.test(err) ? err : '' }).toEqual({ code: 0, failed: '' });
+  const result = JSON.parse(out.trim().split('\n').pop());
+  expect(result.user).toBe('from the replica');
+  expect(result.ms).toBeLessThan(1000); // no offline-queue wait (that would be seconds)
 });
