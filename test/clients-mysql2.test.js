@@ -50,6 +50,16 @@ describe('recognise', () => {
     expect(c.state).toBe('error');
   });
 
+  test('a promise Connection is read through the callback connection under it', async () => {
+    const error = await mysqlPromise.createConnection({ host: '127.0.0.1', port: 1 }).then(() => null, (e) => e);
+    expect(error.code).toBe('ECONNREFUSED');
+    const c = mysql.createConnection({ host: '127.0.0.1', port: 1 });
+    await once(c, 'error');
+    const wrapped = new mysqlPromise.PromiseConnection(c, Promise);
+    expect(familyOf(wrapped).name).toBe('mysql2');
+    expect((await family.check(wrapped, {})).status).toBe('unhealthy'); // not PromiseConnection.ping(), which ignores callbacks
+  });
+
   test('plain objects and look-alikes are not', () => {
     expect(family.recognise({ query() {}, end() {} })).toBe(false);
     expect(family.recognise({ config: {}, getConnection() {} })).toBe(false);

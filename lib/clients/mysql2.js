@@ -57,10 +57,11 @@ function isCorePool(p) {
 /** The callback object under `client`: { pool } or { connection }, or null. */
 function coreOf(client) {
   if (client === null || typeof client !== 'object') return null;
-  if (isCorePool(client)) return { pool: client };
-  if (isCoreConnection(client)) return { connection: client };
+  // The promise wrappers first: they have the callback objects' methods too, returning promises.
   if (isCorePool(client.pool)) return { pool: client.pool }; // PromisePool
   if (isCoreConnection(client.connection)) return { connection: client.connection }; // PromiseConnection
+  if (isCorePool(client)) return { pool: client };
+  if (isCoreConnection(client)) return { connection: client };
   return null;
 }
 
