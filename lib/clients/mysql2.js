@@ -72,6 +72,22 @@ function call(fn) {
   });
 }
 
+// The sockets of a connection, or of every connection of a pool (mysql2 keeps them
+// in `_allConnections`; a pool's connections leave it as they end).
+function socketsOf(owner, isPool) {
+  let connections = [owner];
+  if (isPool) {
+    const all = owner._allConnections;
+    connections = all && typeof all.toArray === 'function' ? all.toArray() : [];
+  }
+  const sockets = [];
+  for (const c of connections) {
+    const s = c && c.stream;
+    if (s && typeof s.once === 'function' && typeof s.destroy === 'function') sockets.push(s);
+  }
+  return sockets;
+}
+
 // A connection that failed for good (mysql2 never reconnects one): its error, or null.
 function brokenConnection(connection) {
   if (connection.state === 'error') return connection.fatalError || new Error('mysql2 connection failed');
@@ -92,22 +108,29 @@ module.exports = {
   name: 'mysql2',
   recognise: (client) => coreOf(client) !== null,
 
-  /** end(): the pool's connections, or the connection, say QUIT and close. */
-  close(client) {
+  /**
+   * end(): the pool's connections, or the connection, say QUIT; done when their
+   * sockets have closed (end()'s callback comes when QUIT is sent, and a frozen
+   * server would keep the socket open: closeTimeout then brings forceClose()).
+   */
+  async close(client) {
     const { pool, connection } = coreOf(client);
-    if (pool) return call((cb) => pool.end(cb));
-    if (brokenConnection(connection) !== null) return connection.destroy();
-    return call((cb) => connection.end(cb));
+    const sockets = socketsOf(pool || connection, pool !== undefined);
+    if (pool) {
+      await call((cb) => pool.end(cb));
+    } else if (brokenConnection(connection) !== null) {
+      connection.destroy();
+    } else {
+      await call((cb) => connection.end(cb));
+    }
+    await Promise.all(sockets.map((s) => (s.closed || s.destroyed ? null : new Promise((resolve) => s.once('close', resolve)))));
   },
 
-  /** destroy() every connection: the sockets close without waiting for the server. */
+  /** Every socket destroyed: closed without waiting for the server. */
   forceClose(client) {
     const { pool, connection } = coreOf(client);
-    if (connection) return connection.destroy();
-    const all = pool._allConnections;
-    const list = all && typeof all.toArray === 'function' ? all.toArray() : [];
-    for (const c of list) if (c && typeof c.destroy === 'function') c.destroy();
-    return undefined;
+    if (connection) connection.destroy();
+    for (const s of socketsOf(pool || connection, pool !== undefined)) s.destroy();
   },
 
   async check(client, { signal } = {}) {

@@ -166,6 +166,32 @@ describe.each(Object.keys(FLAVOURS))('%s', (flavour) => {
     expect(isClosed(primary)).toBe(true);
     expect(isClosed(replica)).toBe(true);
   });
+
+  test('frozen primary: QUIT gets no answer, the sockets are destroyed within 2 x closeTimeout', async () => {
+    const primary = await client(flavour, m.primary.url);
+    await query(primary, 'SELECT 1');
+    const core = primary.pool || primary.connection || primary;
+    const sockets = core.config.connectionConfig ? core._allConnections.toArray().map((c) => c.stream) : [core.stream];
+    expect(sockets.length).toBeGreaterThan(0);
+    const db = new Orchestrator({ connections: { primary }, closeTimeout: '1s' });
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    await db.connect();
+    const pid = Number(fs.readFileSync(path.join(m.dir, 'primary.pid'), 'utf8'));
+    process.kill(pid, 'SIGSTOP');
+    let took;
+    try {
+      const started = Date.now();
+      await db.disconnect();
+      took = Date.now() - started;
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(took).toBeGreaterThanOrEqual(900); // the graceful close had its share...
+    expect(took).toBeLessThan(2000 * 2); // ...then the forced one
+    expect(sockets.every((s) => s.destroyed)).toBe(true);
+    expect(errors).toEqual([]);
+  });
 });
 
 test.each(['callback', 'promise'])('a process with a %s Pool that connects, runs a query and disconnects exits by itself', async (flavour) => {
