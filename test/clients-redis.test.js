@@ -55,7 +55,8 @@ describe.each(IOREDIS)('%s', (_, Redis) => {
     const c = ioClient(Redis, { port: 1, lazyConnect: true });
     await ioredisFamily.close(c);
     expect(c.status).toBe('end');
-    expect(ioredisFamily.close(c)).toBeUndefined(); // already ended: nothing to do
+    await expect(ioredisFamily.close(c)).resolves.toBeUndefined(); // already ended: nothing to do
+    expect(c.status).toBe('end');
   });
 
   test('check() with an aborted signal rejects with its reason and sends nothing', async () => {
@@ -211,6 +212,11 @@ describe('Redis connection errors', () => {
     expect(isConnectionError(wrapped)).toBe(true);
     const caller = new Error('bad counter', { cause: new IORedis6.ReplyError('ERR value is not an integer or out of range') });
     expect(defaultIsFailure(caller)).toBe(false);
+  });
+
+  test('ioredis: a command the connection\'s mode refuses (subscriber, monitor) is the caller\'s', () => {
+    expect(classifyError(new Error('Connection in subscriber mode, only subscriber commands may be used'))).toBe('caller');
+    expect(classifyError(new Error("Connection is in monitoring mode, can't process commands."))).toBe('caller');
   });
 
   test('node-redis WatchError is the caller\'s (a lost optimistic transaction); AbortError is not classified', () => {

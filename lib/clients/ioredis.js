@@ -23,6 +23,11 @@ const CONNECTION_MESSAGES = new Set([
 ]);
 const CONNECTION_MESSAGE_PREFIXES = ['Socket timeout. Expecting data', 'Too many Cluster redirections'];
 const CONNECTION_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+// A command this connection's mode does not take: the app's mistake, not Redis's health.
+const CALLER_MESSAGES = new Set([
+  'Connection in subscriber mode, only subscriber commands may be used',
+  "Connection is in monitoring mode, can't process commands.",
+]);
 
 // status values (Redis and Cluster alike): wait (lazyConnect, not connected yet),
 // connecting, connect (socket up, handshake running), ready, reconnecting (the last
@@ -58,6 +63,7 @@ function verdictOf(error) {
   if (CONNECTION_NAMES.has(name)) return 'connection';
   if (typeof message !== 'string') return null;
   if (CONNECTION_MESSAGES.has(message)) return 'connection';
+  if (CALLER_MESSAGES.has(message)) return 'caller';
   for (const prefix of CONNECTION_MESSAGE_PREFIXES) if (message.startsWith(prefix)) return 'connection';
   return null;
 }
