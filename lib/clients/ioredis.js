@@ -38,6 +38,13 @@ function isClient(client) {
     typeof client.disconnect === 'function';
 }
 
+// Where the client connects, for messages (never the password).
+function serverOf(client) {
+  if (client.isCluster) return 'cluster';
+  const o = client.options || {};
+  return o.path ? String(o.path) : `${o.host}:${o.port}`;
+}
+
 /**
  * Waits until `client` is ready, or fails as soon as its connection attempt does:
  * a reconnecting client failed its last attempt and is reported at once; a lazy one
@@ -46,9 +53,9 @@ function isClient(client) {
 async function ready(client, signal) {
   const { status } = client;
   if (status === 'ready') return;
-  if (status === 'reconnecting') throw new Error('ioredis is reconnecting: its last connection attempt failed');
+  if (status === 'reconnecting') throw new Error(`ioredis (${serverOf(client)}) is reconnecting: its last connection attempt failed`);
   if (status === 'end' || status === 'close' || status === 'disconnecting') {
-    throw new Error(`ioredis client is closed (status "${status}")`);
+    throw new Error(`ioredis client (${serverOf(client)}) is closed (status "${status}")`);
   }
   if (status === 'wait') {
     await untilAborted(client.connect(), signal);

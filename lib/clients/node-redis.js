@@ -55,9 +55,17 @@ function forced(client) {
   return typeof client.destroy === 'function' ? client.destroy() : client.disconnect();
 }
 
+// Where the client connects, for messages (never the password).
+function serverOf(client) {
+  const o = client.options || {};
+  const socket = o.socket || {};
+  if (socket.path) return String(socket.path);
+  return `${socket.host || 'localhost'}:${socket.port || 6379}`;
+}
+
 async function ready(client, signal) {
   if (client.isReady) return;
-  if (!client.isOpen) throw new Error('node-redis client is closed (never connected, or closed)');
+  if (!client.isOpen) throw new Error(`node-redis client (${serverOf(client)}) is closed (never connected, or closed)`);
   // Connecting or reconnecting: the attempt under way ends by itself (connected,
   // refused, or connectTimeout), and each failure is an 'error' event.
   await untilEvent(client, { done: ['ready'], failed: ['error', 'end'] }, signal);
