@@ -64,8 +64,20 @@ function isClosed(c) {
   return core.config.connectionConfig ? core._closed === true : core._closing === true || core.state === 'error';
 }
 
+let killedPid = null;
+const primaryPid = () => Number(fs.readFileSync(path.join(m.dir, 'primary.pid'), 'utf8'));
+const stateOf = (pid) => {
+  try {
+    return /^\S+ \(.*\) (\S)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))[1];
+  } catch {
+    return null;
+  }
+};
+const running = (pid) => !['Z', 'X', null].includes(stateOf(pid));
+
 async function killPrimary() {
-  const pid = Number(fs.readFileSync(path.join(m.dir, 'primary.pid'), 'utf8'));
+  const pid = primaryPid();
+  killedPid = pid;
   process.kill(pid, 'SIGKILL');
   await waitFor(async () => (await portState(m.primary.port)) === 'refused', { timeout: 10000, what: 'the killed primary\'s port to refuse' });
 }
@@ -74,6 +86,8 @@ async function ensurePrimaryUp() {
   if ((await portState(m.primary.port)) !== 'refused') return;
   await m.stopServer('primary'); // forgets the killed process
   await m.startServer('primary');
+  // The new server's pid in the pid file (the frozen-server test signals that pid).
+  await waitFor(() => primaryPid() !== killedPid && running(primaryPid()), { timeout: 10000, what: 'the restarted primary\'s pid file' });
 }
 
 afterEach(ensurePrimaryUp);
@@ -177,10 +191,13 @@ describe.each(Object.keys(FLAVOURS))('%s', (flavour) => {
     const errors = [];
     db.on('error', (e) => errors.push(e));
     await db.connect();
-    const pid = Number(fs.readFileSync(path.join(m.dir, 'primary.pid'), 'utf8'));
+    const pid = primaryPid();
+    expect(running(pid)).toBe(true);
     process.kill(pid, 'SIGSTOP');
     let took;
     try {
+      // A signal is delivered asynchronously: until the server is stopped, it could still answer QUIT.
+      await waitFor(() => stateOf(pid) === 'T', { timeout: 5000, interval: 5, what: 'the primary to be stopped' });
       const started = Date.now();
       await db.disconnect();
       took = Date.now() - started;

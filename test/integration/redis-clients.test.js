@@ -12,13 +12,21 @@ const os = require('os');
 const path = require('path');
 const { once } = require('events');
 const { spawn } = require('child_process');
-const { startCluster } = require('../harness/servers');
+const { startCluster, waitFor } = require('../harness/servers');
 const { Orchestrator } = require('../..');
 const { isConnectionError } = require('../../lib/classify');
 const { familyOf } = require('../../lib/clients');
 const { VARIANTS, LABELS, makeRedisClient, command, isClosed } = require('./redis-clients-helpers');
 
 jest.setTimeout(60000);
+
+const stateOf = (pid) => {
+  try {
+    return /^\S+ \(.*\) (\S)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))[1];
+  } catch {
+    return null;
+  }
+};
 
 let main; // the Redis that gets killed
 let spare; // the second Redis, where idempotent reads run again
@@ -186,6 +194,8 @@ describe.each(VARIANTS.map((v) => [LABELS[v], v]))('%s', (_, variant) => {
     db.on('error', (e) => errors.push(e));
     await db.connect();
     main.freeze('redis');
+    // A signal is delivered asynchronously: until Redis is stopped, it could still answer QUIT.
+    await waitFor(() => stateOf(main.redis.pid) === 'T', { timeout: 5000, interval: 5, what: 'Redis to be stopped' });
     const started = Date.now();
     await db.disconnect();
     const took = Date.now() - started;
