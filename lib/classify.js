@@ -10,16 +10,6 @@ const { classifyError } = require('./clients');
 // 23 integrity constraint violation, 42 syntax error or access rule violation.
 const CALLER_CLASSES = new Set(['22', '23', '42']);
 
-// MySQL/MariaDB error codes (mysql2 `code`) for the same kinds of mistake.
-const MYSQL_CALLER_CODES = new Set([
-  'ER_PARSE_ERROR', 'ER_SYNTAX_ERROR', 'ER_DUP_ENTRY', 'ER_DUP_KEY', 'ER_NO_SUCH_TABLE',
-  'ER_BAD_FIELD_ERROR', 'ER_BAD_NULL_ERROR', 'ER_DATA_TOO_LONG', 'ER_TRUNCATED_WRONG_VALUE',
-  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', 'ER_WARN_DATA_OUT_OF_RANGE', 'ER_NO_REFERENCED_ROW',
-  'ER_NO_REFERENCED_ROW_2', 'ER_ROW_IS_REFERENCED', 'ER_ROW_IS_REFERENCED_2',
-  'ER_NON_UNIQ_ERROR', 'ER_WRONG_VALUE_COUNT_ON_ROW', 'ER_CHECK_CONSTRAINT_VIOLATED',
-  'ER_DIVISION_BY_ZERO', 'ER_INVALID_JSON_TEXT',
-]);
-
 // Prisma's query errors that mean the request, not the server, was wrong.
 const PRISMA_CALLER_CODES = new Set(['P2000', 'P2002', 'P2003', 'P2004', 'P2011', 'P2025']);
 
@@ -48,7 +38,7 @@ function failure(error) {
   const { code, sqlState } = error;
   if (typeof code === 'string') {
     if (SQLSTATE.test(code) && CALLER_CLASSES.has(code.slice(0, 2))) return false;
-    if (MYSQL_CALLER_CODES.has(code) || PRISMA_CALLER_CODES.has(code)) return false;
+    if (PRISMA_CALLER_CODES.has(code)) return false;
   }
   if (typeof sqlState === 'string' && SQLSTATE.test(sqlState) &&
       CALLER_CLASSES.has(sqlState.slice(0, 2))) {

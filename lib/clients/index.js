@@ -38,6 +38,9 @@ const generic = require('./generic');
 
 /** In the order asked: the first family that recognises a client is its family. */
 const FAMILIES = [
+  require('./ioredis'),
+  require('./node-redis'),
+  require('./mysql2'),
   generic,
 ];
 
