@@ -40,7 +40,8 @@ fi
 
 # ---- node_modules -------------------------------------------------------------
 # `npm install`, not `npm ci`: npm ci fails on Jest's optional resolver packages missing
-# from the lock (npm bug). npm install also runs our `install` script, i.e. builds the addon.
+# from the lock (npm bug). npm install also runs our `install` script (scripts/install.js): in a
+# checkout, with no prebuilds/, it builds the addon from source; the step below checks it is fresh.
 stamp=node_modules/.package-lock.json
 if [[ ! -e $stamp || package.json -nt $stamp || (-e package-lock.json && package-lock.json -nt $stamp) ]]; then
   echo "bootstrap: npm install"
