@@ -51,7 +51,7 @@ fi
 
 # ---- the addon ------------------------------------------------------------------
 addon=build/Release/omnidb.node
-if [[ ! -e $addon ]] || [[ -n $(find src binding CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null) ]]; then
+if [[ ! -e $addon ]] || [[ -n $(find src binding cmake CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null) ]]; then
   echo "bootstrap: building $addon"
   node scripts/build.js
 fi

@@ -62,5 +62,9 @@ if (absent.length) {
   fail(`the prebuild lacks the ${absent.join(', ')} probe(s) ${support.stderr || ''}: install libpq-dev libhiredis-dev ` +
     'libmariadb-dev (bash scripts/bootstrap.sh) and run `npm run prebuilds` again');
 }
+// The newest glibc symbol version it references: the oldest glibc it loads on.
+const glibc = [...execFileSync('objdump', ['-T', dest], { encoding: 'utf8' }).matchAll(/GLIBC_(\d+)\.(\d+)/g)]
+  .map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).pop();
 const size = fs.statSync(dest).size;
-console.log(`omnidb prebuild: ${path.relative(root, dest)} (${(size / 1048576).toFixed(1)} MiB; NEEDED ${needed.join(' ')})`);
+console.log(`omnidb prebuild: ${path.relative(root, dest)} (${(size / 1048576).toFixed(1)} MiB; ` +
+  `NEEDED ${needed.join(' ')}; needs glibc >= ${glibc ? glibc.join('.') : '?'})`);

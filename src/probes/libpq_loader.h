@@ -9,7 +9,8 @@ namespace omnidb {
 
 // Opens libpq.so.5 and resolves every function the probe needs, once per process
 // (thread-safe). Returns nullptr when libpq is usable, else why it is not (dlopen's or
-// dlsym's message); the answer never changes afterwards.
+// dlsym's message); the answer never changes afterwards. The table is process-wide but
+// written once and only read after, so every worker thread's addon instance shares it.
 const char* LoadLibpq();
 
 }  // namespace omnidb
