@@ -12,6 +12,9 @@
 #include "native_circuit_breaker.h"
 #include "native_orchestrator.h"
 #include "native_probe.h"
+#ifdef OMNIDB_LIBPQ_DLOPEN
+#include "libpq_loader.h"
+#endif
 
 namespace {
 
@@ -45,12 +48,27 @@ Napi::Value ValidateFailover(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, omnidb::FailoverRouter::Validate(names, spec));
 }
 
+// probeLibraryError(kind: string): '' when the client library of that probe kind can be
+// used, else why not. Only libpq is loaded at run time (on this first ask); hiredis and
+// MariaDB Connector/C are linked in, so their answer is always ''.
+Napi::Value ProbeLibraryError(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#ifdef OMNIDB_LIBPQ_DLOPEN
+  if (info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "postgres") {
+    const char* error = omnidb::LoadLibpq();
+    return Napi::String::New(env, error != nullptr ? error : "");
+  }
+#endif
+  return Napi::String::New(env, "");
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeOrchestrator", omnidb_binding::NativeOrchestrator::Define(env));
   exports.Set("parseDuration", Napi::Function::New(env, ParseDuration, "parseDuration"));
   exports.Set("validateFailover", Napi::Function::New(env, ValidateFailover, "validateFailover"));
   exports.Set("NativeProbe", omnidb_binding::NativeProbe::Define(env));
   exports.Set("probeSupport", omnidb_binding::NativeProbe::Support(env));
+  exports.Set("probeLibraryError", Napi::Function::New(env, ProbeLibraryError, "probeLibraryError"));
   exports.Set("NativeCircuitBreaker", omnidb_binding::NativeCircuitBreaker::Define(env));
   return exports;
 }

@@ -481,14 +481,23 @@ function probeOptions(options, where, known, config) {
 function requireSupport(kind) {
   const support = native.probeSupport;
   if (support === undefined || typeof native.NativeProbe !== 'function') {
-    throw new OmniDbError('Native probes are missing from the built addon: rebuild it with `npm run build`.',
+    throw new OmniDbError('Native probes are missing from the loaded addon: run `npm rebuild omnidb` ' +
+      '(in a checkout of omnidb: `npm run build`).',
       'OMNIDB_PROBE_UNAVAILABLE');
   }
   if (!support[kind]) {
     const [lib, pkg] = kind === 'postgres' ? ['libpq', 'libpq-dev']
       : kind === 'mysql' ? ['MariaDB Connector/C', 'libmariadb-dev'] : ['hiredis', 'libhiredis-dev'];
     throw new OmniDbError(`probes.${kind}() needs ${lib}, and the addon was built without it: ` +
-      `install ${pkg} (apt-get install -y ${pkg}; scripts/bootstrap.sh installs it) and rebuild with \`npm run build\`.`,
+      `install ${pkg} (apt-get install -y ${pkg}; scripts/bootstrap.sh installs it) and rebuild it from source: ` +
+      '`npm rebuild omnidb --build-from-source` in an app, `npm run build` in a checkout.',
+    'OMNIDB_PROBE_UNAVAILABLE');
+  }
+  // libpq is loaded on the first probe that needs it (the addon does not link it).
+  const missing = typeof native.probeLibraryError === 'function' ? native.probeLibraryError(kind) : '';
+  if (missing) {
+    throw new OmniDbError(`probes.${kind}() needs libpq (libpq.so.5) at run time, and it could not be loaded ` +
+      `(${missing}): install libpq5 (apt-get install -y libpq5); everything else in omnidb works without it.`,
     'OMNIDB_PROBE_UNAVAILABLE');
   }
 }

@@ -75,7 +75,8 @@ fi
 
 # ---- node_modules -------------------------------------------------------------
 # `npm install`, not `npm ci`: npm ci fails on Jest's optional resolver packages missing
-# from the lock (npm bug). npm install also runs our `install` script, i.e. builds the addon.
+# from the lock (npm bug). npm install also runs our `install` script (scripts/install.js): in a
+# checkout, with no prebuilds/, it builds the addon from source; the step below checks it is fresh.
 stamp=node_modules/.package-lock.json
 if [[ ! -e $stamp || package.json -nt $stamp || (-e package-lock.json && package-lock.json -nt $stamp) ]]; then
   if [[ -z $quiet_log ]]; then echo "bootstrap: npm install"; fi
@@ -87,7 +88,7 @@ fi
 
 # ---- the addon ------------------------------------------------------------------
 addon=build/Release/omnidb.node
-if [[ ! -e $addon ]] || [[ -n $(find src binding CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null) ]]; then
+if [[ ! -e $addon ]] || [[ -n $(find src binding cmake CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null) ]]; then
   if [[ -z $quiet_log ]]; then echo "bootstrap: building $addon"; fi
   step "building $addon" node scripts/build.js
 else

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Builds build/Release/omnidb.node with cmake-js. Runs as the package's `install` script,
-// so on failure it must tell a user who never saw this repo what to install.
+// Builds build/Release/omnidb.node from source with cmake-js (`npm run build`; and
+// scripts/install.js runs it where no prebuilt addon fits), so on failure it must tell a
+// user who never saw this repo what to install.
+//   node scripts/build.js [--out DIR] [--CDNAME=VALUE ...]   (DIR defaults to build/)
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -43,7 +45,7 @@ function explainFailure(what) {
   if (!missing.length && haveUvHeader()) {
     console.error('omnidb: cmake, a C++ compiler and Node headers are present; see the compiler output above.');
   }
-  console.error('omnidb: then run `npm run build` (or `bash scripts/bootstrap.sh` in a checkout).\n');
+  console.error('omnidb: then run `npm rebuild omnidb --build-from-source` in an app, `npm run build` in a checkout.\n');
   process.exit(1);
 }
 
@@ -59,15 +61,33 @@ try {
   cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
   require.resolve('node-addon-api', { paths: [root] });
 } catch (e) {
-  console.error('omnidb: cmake-js / node-addon-api not installed: run `npm install` first.');
+  // They are devDependencies: an app that installed omnidb from the registry lacks them.
+  console.error('omnidb: building from source needs cmake-js and node-addon-api (development tools, not ' +
+    'installed with omnidb). In a checkout run `npm install`; in an app run\n' +
+    '  npm install --no-save cmake-js@8 node-addon-api@8 && npm rebuild omnidb --build-from-source');
   process.exit(1);
 }
 
+// --out DIR and --CD* options pass through to cmake-js (scripts/prebuild.js uses them).
+const argv = process.argv.slice(2);
+const outIndex = argv.indexOf('--out');
+const out = outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : path.join(root, 'build');
+const passthrough = argv.filter((a, i) => i !== outIndex && i !== outIndex + 1);
+for (const a of passthrough) {
+  if (!a.startsWith('--CD')) {
+    console.error(`omnidb: unknown build.js argument ${JSON.stringify(a)}: valid are --out DIR and --CDNAME=VALUE`);
+    process.exit(2);
+  }
+}
+const built = path.join(out, 'Release', 'omnidb.node');
+
 // `binary.napi_versions` in package.json keeps cmake-js offline (node-api-headers, no download).
 // NODE_EXECUTABLE: let CMake ask this same node for its include dir (uv.h) and node-addon-api.
-const args = [cmakeJs, 'compile', '--directory', root, '--parallel', '2', `--CDNODE_EXECUTABLE=${process.execPath}`];
+const args = [cmakeJs, 'compile', '--directory', root, '--out', out, '--parallel', '2',
+  `--CDNODE_EXECUTABLE=${process.execPath}`, ...passthrough];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.error) explainFailure(r.error.message);
 if (r.status !== 0) explainFailure(`cmake-js exited with ${r.status ?? r.signal}`);
-if (!fs.existsSync(path.join(root, 'build/Release/omnidb.node'))) explainFailure('build/Release/omnidb.node was not produced');
-console.log('omnidb: built build/Release/omnidb.node');
+const shown = path.relative(root, built);
+if (!fs.existsSync(built)) explainFailure(`${shown} was not produced`);
+console.log(`omnidb: built ${shown}`);

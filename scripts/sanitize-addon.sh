@@ -11,7 +11,7 @@ script=${1:-test/sanitize/mysql-probe-paths.js}
 tree=$(mktemp -d "${TMPDIR:-/tmp}/omnidb-asan-addon-XXXXXX")
 trap 'rm -rf "$tree"' EXIT
 # The sources as they are in this working tree (committed or not), without build output.
-for d in src binding lib test/harness test/sanitize; do
+for d in src binding lib cmake test/harness test/sanitize; do
   mkdir -p "$tree/$(dirname "$d")"
   cp -a "$d" "$tree/$d"
 done

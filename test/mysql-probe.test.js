@@ -89,7 +89,8 @@ describe('probes.mysql()', () => {
       expect(error).toBeInstanceOf(IsolatedError);
       expect(error.code).toBe('OMNIDB_PROBE_UNAVAILABLE');
       expect(error.message).toBe('probes.mysql() needs MariaDB Connector/C, and the addon was built without it: install libmariadb-dev ' +
-        '(apt-get install -y libmariadb-dev; scripts/bootstrap.sh installs it) and rebuild with `npm run build`.');
+        '(apt-get install -y libmariadb-dev; scripts/bootstrap.sh installs it) and rebuild it from source: ' +
+        '`npm rebuild omnidb --build-from-source` in an app, `npm run build` in a checkout.');
       expect(() => isolated.postgres('postgres://db')).not.toThrow();
     });
     jest.dontMock('../lib/native');
