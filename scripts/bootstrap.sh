@@ -52,6 +52,10 @@ checks=(
   "mariadb-server|test -x /usr/sbin/mariadbd || command -v mariadbd"
   "libgtest-dev|test -e /usr/include/gtest/gtest.h"
 )
+# The test suite also renders the demo report in a headless browser.
+if [[ ${OMNIDB_BOOTSTRAP_FOR:-} == test ]]; then
+  checks+=("chromium|command -v chromium")
+fi
 missing=()
 for c in "${checks[@]}"; do
   eval "${c#*|}" >/dev/null 2>&1 || missing+=("${c%%|*}")

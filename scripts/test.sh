@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'echo "test.sh: FAILED (exit $?) at line $LINENO" >&2' ERR
 
-bash scripts/bootstrap.sh
+OMNIDB_BOOTSTRAP_FOR=test bash scripts/bootstrap.sh
 
 echo "== core: GoogleTest (build-core, Release)"
 cmake -S . -B build-core -DCMAKE_BUILD_TYPE=Release -DOMNIDB_BUILD_TESTS=ON >/dev/null
