@@ -1,6 +1,6 @@
 'use strict';
-// Fastify plugin (`omnidb/fastify`, built on fastify-plugin so it decorates the
-// instance it is registered on): the orchestrator as `fastify.db` and `request.db`,
+// Fastify plugin (`omnidb/fastify`, marked the way fastify-plugin marks a plugin, so it
+// decorates the instance it is registered on): the orchestrator as `fastify.db` and `request.db`,
 // connect() on onReady (before listen() resolves), disconnect() on onClose, an
 // optional readiness route, and the OmniDB error mapping.
 //
@@ -12,7 +12,6 @@
 // so nothing of yours is replaced. `errorHandler: false` turns it off; then
 // `reply.omnidbError(err)` maps from your own handler.
 
-const fp = require('fastify-plugin');
 const { ConfigError } = require('../errors');
 const { describe } = require('../safe');
 const { readinessResponse, validateReadinessOptions } = require('./readiness');
@@ -82,7 +81,17 @@ async function omnidbPlugin(fastify, options) {
   }
 }
 
-const plugin = fp(omnidbPlugin, { fastify: '4.x || 5.x', name: 'omnidb' });
+// What fastify-plugin does, without the dependency: Fastify reads these symbols.
+// skip-override: no encapsulation, the decorations land on the registering instance;
+// plugin-meta: Fastify checks the version range and the name (registered once).
+function markPlugin(fn, meta) {
+  fn[Symbol.for('skip-override')] = true;
+  fn[Symbol.for('fastify.display-name')] = meta.name;
+  fn[Symbol.for('plugin-meta')] = meta;
+  return fn;
+}
+
+const plugin = markPlugin(omnidbPlugin, { fastify: '4.x || 5.x', name: 'omnidb' });
 
 /** For your own error handler (`errorHandler: false`): sends the 503/504 of an OmniDB error, false for any other. */
 function replyError(reply, err) {
