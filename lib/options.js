@@ -234,10 +234,9 @@ function normalizeConfig(given) {
 
   const hc = section(config, 'healthCheck');
   const checks = names.map(() => null);
-  const timeout = duration(hc, 'timeout', 'healthCheck', 5000);
   // 'auto': a native probe where the client's family gives one, else a check through
   // the client (lib/clients/); a client no family knows is a ConfigError.
-  const auto = (i) => require('./probes').autoCheck(clients[i], names[i], timeout); // lazily: probes.js requires this file
+  const auto = (i) => require('./probes').autoCheck(clients[i], names[i], duration(hc, 'timeout', 'healthCheck', 5000)); // lazily: probes.js requires this file
   if (hc.checks === 'auto') {
     names.forEach((name, i) => { checks[i] = auto(i); });
   } else if (hc.checks !== undefined) {

@@ -22,6 +22,8 @@ const { OmniDbError, CircuitOpenError, UnknownConnectionError } = require('./err
 const { Slot, Circuit, HEALTH_NAMES, REASONS, EventType } = require('./constants');
 
 const UNHEALTHY = HEALTH_NAMES.indexOf('unhealthy');
+// The OMNIDB_NO_HEALTH_CHECK messages this process has emitted.
+const warned = new Set();
 
 class Orchestrator extends EventEmitter {
   #names;
@@ -184,7 +186,11 @@ class Orchestrator extends EventEmitter {
     if (this.#connected) return Promise.resolve();
     if (this.#connecting === null) {
       if (this.#uncheckedWarning !== null) {
-        process.emitWarning(this.#uncheckedWarning, { code: 'OMNIDB_NO_HEALTH_CHECK' });
+        // Once per process for the same connections, as Node warns of a deprecation once.
+        if (!warned.has(this.#uncheckedWarning)) {
+          warned.add(this.#uncheckedWarning);
+          process.emitWarning(this.#uncheckedWarning, { code: 'OMNIDB_NO_HEALTH_CHECK' });
+        }
         this.#uncheckedWarning = null;
       }
       if (this.#unwatch === null) this.#unwatch = watchClientErrors(this.#clients, (ids, error) => this.#clientError(ids, error));

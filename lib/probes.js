@@ -613,6 +613,13 @@ function legacyRedisTarget(client, where) {
 }
 // ---- end of FALLBACK
 
+/** The families 'auto' and fromClient() know, by name (with the FALLBACK's Redis clients). */
+function knownFamilies(withProbe) {
+  const names = FAMILIES.filter((f) => f.name !== 'generic' && (!withProbe || typeof f.probe === 'function')).map((f) => f.name);
+  for (const legacy of ['ioredis', 'node-redis']) if (!names.includes(legacy)) names.push(legacy); // FALLBACK
+  return names.join(', ');
+}
+
 function familyName(family) {
   return family === null ? 'none' : family.name;
 }
@@ -633,8 +640,14 @@ function targetOf(client, where) {
   try {
     if (family !== null && typeof family.probe === 'function') target = family.probe(client) || null;
     else if (family === null) {
-      const legacy = legacyRedisTarget(client, where);
-      if (legacy !== undefined) return { family: { name: legacy.kind === 'redis' ? 'redis' : 'unknown' }, target: legacy };
+      let legacy;
+      try {
+        legacy = legacyRedisTarget(client, where);
+      } catch (err) {
+        if (err instanceof OmniDbError) throw err;
+        legacy = undefined; // unreadable: not a Redis client either
+      }
+      if (legacy !== undefined) return { family: { name: 'redis' }, target: legacy };
     }
   } catch (err) {
     if (err instanceof OmniDbError) throw err;
@@ -670,9 +683,8 @@ function fromClient(client, options) {
   const where = 'probes.fromClient() client';
   const { family, target } = targetOf(client, where);
   if (target === null) {
-    const names = FAMILIES.filter((f) => typeof f.probe === 'function').map((f) => f.name);
     throw new ConfigError(family === null
-      ? `Invalid ${where}: expected a client OmniDB can probe natively (${names.join(', ')}, ioredis, node-redis) but received ${describe(client)}`
+      ? `Invalid ${where}: expected a client OmniDB can probe natively (${knownFamilies(true)}) but received ${describeClient(client)}`
       : `Invalid ${where}: a native probe target cannot be derived from this ${family.name} client's options; ` +
         'pass its server to probes.postgres(url) / probes.redis(url), or use checks: \'auto\', which checks it through the client');
   }
@@ -691,7 +703,7 @@ function autoCheck(client, name, timeout) {
   if (target !== null && nativeKind(target.kind)) return buildProbe(target, { timeout }, where);
   if (family === null || typeof family.check !== 'function') {
     throw new ConfigError(`Invalid ${where}: no client family recognises it (received ${describeClient(client)}); ` +
-      `'auto' knows ${FAMILIES.filter((f) => f.name !== 'generic').map((f) => f.name).join(', ')}, ioredis and node-redis clients. ` +
+      `'auto' knows ${knownFamilies(false)} clients. ` +
       'Give this connection a check function instead: checks: { ' + JSON.stringify(name) + ': async (client) => ... }');
   }
   const check = (c, ctx) => family.check(c, ctx);

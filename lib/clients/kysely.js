@@ -28,6 +28,8 @@ module.exports = {
     return true;
   },
   classify(error) {
-    return error.name === 'NoResultError' && error.message === 'no result' ? 'caller' : null;
+    // NoResultError sets no name of its own: its message and its query node tell it.
+    return error.message === 'no result' && error.node !== null && typeof error.node === 'object' &&
+      typeof error.node.kind === 'string' ? 'caller' : null;
   },
 };
