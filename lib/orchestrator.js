@@ -202,13 +202,16 @@ class Orchestrator extends EventEmitter {
   // A client emitted 'error' (an idle pg client whose server was killed, a Redis client
   // losing its socket): an 'error' event, and a check of each connection it serves now,
   // unless that connection is already unhealthy (the rounds then watch it come back).
+  // The check starts from a microtask: no user code runs inside the client's emit().
   #clientError(ids, error) {
     if (this.#disconnected) return;
-    for (const id of ids) {
-      this.#emitError(this.#names[id], error, 'client');
-      if (this.#disconnected) return; // a listener disconnected
-      if (this.#state[id * Slot.COUNT + Slot.HEALTH] !== UNHEALTHY) this.#native.checkNow(id, this.#time.now());
-    }
+    for (const id of ids) this.#emitError(this.#names[id], error, 'client');
+    queueMicrotask(() => {
+      for (const id of ids) {
+        if (this.#disconnected) return; // a listener disconnected
+        if (this.#state[id * Slot.COUNT + Slot.HEALTH] !== UNHEALTHY) this.#native.checkNow(id, this.#time.now());
+      }
+    });
   }
 
   async #connect() {

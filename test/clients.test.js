@@ -208,6 +208,7 @@ describe("'error' on EventEmitter clients while connected", () => {
     expect(events[0]).toMatchObject({ name: 'primary', context: 'client', message: 'terminating connection due to administrator command' });
     // Unhealthy already: more errors are reported, and start no more checks.
     pool.emit('error', new Error('Connection terminated unexpectedly'));
+    await Promise.resolve();
     expect(checks).toBe(2);
     expect(events.filter((e) => e.context === 'client')).toHaveLength(2);
     await db.disconnect();
@@ -237,9 +238,21 @@ describe("'error' on EventEmitter clients while connected", () => {
     expect(shared.listenerCount('error')).toBe(1);
     checked.length = 0;
     shared.emit('error', new Error('x'));
+    expect(checked).toEqual([]); // not inside the client's emit()
+    await Promise.resolve();
     expect(checked.sort()).toEqual(['a', 'b']);
     await db.disconnect();
     expect(shared.listenerCount('error')).toBe(0);
+  });
+
+  test('an emitter whose on() or removeListener() throws connects and disconnects all the same', async () => {
+    const hostile = { on() { throw new Error('on'); }, removeListener() { throw new Error('off'); }, emit() {}, end() {} };
+    const half = Object.assign(new EventEmitter(), { end() {} });
+    half.removeListener = () => { throw new Error('off'); };
+    const db = new Orchestrator({ connections: { a: hostile, b: half } });
+    await db.connect();
+    expect(half.listenerCount('error')).toBe(1);
+    await expect(db.disconnect()).resolves.toBeUndefined();
   });
 });
 
