@@ -700,7 +700,11 @@ function fromClient(client, options) {
 function autoCheck(client, name, timeout) {
   const where = `healthCheck.checks 'auto' for connection "${name}"`;
   const { family, target } = targetOf(client, where);
-  if (target !== null && nativeKind(target.kind)) return buildProbe(target, { timeout }, where);
+  // A native probe when its kind is built in; when it is not and there is no check
+  // through the client either, buildProbe() says what to install.
+  if (target !== null && (nativeKind(target.kind) || family === null || typeof family.check !== 'function')) {
+    return buildProbe(target, { timeout }, where);
+  }
   if (family === null || typeof family.check !== 'function') {
     throw new ConfigError(`Invalid ${where}: no client family recognises it (received ${describeClient(client)}); ` +
       `'auto' knows ${knownFamilies(false)} clients. ` +

@@ -98,6 +98,19 @@ describe("checks: 'auto'", () => {
     expect(destroyed).toBe(1);
   });
 
+  test("an addon built without libpq: 'auto' checks a pg Pool through the pool itself; fromClient() says what to install", () => {
+    const support = native.probeSupport;
+    native.probeSupport = { ...support, postgres: false };
+    try {
+      const pool = keep(new Pool({ connectionString: URL }));
+      const { autoCheck } = require('../lib/probes');
+      expect(autoCheck(pool, 'primary', 1000).description).toBe('pg check through the client');
+      expect(() => probes.fromClient(pool)).toThrow(/needs libpq.*libpq-dev/);
+    } finally {
+      native.probeSupport = support;
+    }
+  });
+
   test("checks: { name: 'auto' } next to functions; a client of no family is a ConfigError naming it", () => {
     const pool = keep(new Pool({ connectionString: URL }));
     expect(() => new Orchestrator({ connections: { pool, other: {} }, healthCheck: { checks: { pool: 'auto', other: 'auto' } } }))
