@@ -133,3 +133,31 @@ describe.each(Object.keys(KITS))('%s', (family) => {
     expect(exit).toEqual({ code: 0, out: 'done 1 healthy\n' });
   });
 });
+
+// The 'error' listener: with health rounds an hour apart and no calls, the idle clients
+// of a killed server are what tells: their 'error' starts a check at once, which fails
+// the primary over. (A Drizzle db is listened to through its $client.)
+describe.each(['pg', 'drizzle'])("%s: an idle client's error after SIGKILL", (family) => {
+  const kit = KITS[family];
+
+  test("becomes an 'error' event (context 'client') and a check that fails the primary over, with no call made", async () => {
+    const primary = kit.make(cluster.primary.url);
+    const check = async (c) => { await kit.raw(c, 'select 1 as one'); return true; };
+    const db = orchestrator({
+      connections: { primary, replica: kit.make(cluster.replica.url) },
+      failover: { primary: 'replica' },
+      healthCheck: { interval: '1h', timeout: '2s', checks: { primary: check, replica: check } },
+    });
+    const clientErrors = [];
+    db.on('error', (e) => { if (e.context === 'client') clientErrors.push(e); });
+    await db.connect();
+    // Three clients in the pool, idle once these return.
+    await Promise.all([1, 2, 3].map(() => db.execute('primary', (c) => kit.raw(c, 'select pg_sleep(0.05)::text as s'))));
+    const failedOver = new Promise((resolve) => db.once('failover', resolve));
+    await cluster.killPrimary('SIGKILL');
+    expect(await failedOver).toMatchObject({ primary: 'primary', backup: 'replica' });
+    expect(clientErrors.length).toBeGreaterThan(0);
+    expect(clientErrors[0]).toMatchObject({ name: 'primary', context: 'client' });
+    expect(db.health().primary).toEqual({ status: 'unhealthy', failoverTo: 'replica' });
+  });
+});
