@@ -10,12 +10,17 @@
 //
 //   node bench/probes.js [--probes 200] [--rounds 30] [--warmup 30] [--repeats 5] [--interval 1000] [--json]
 //
+// 3. When MariaDB is installed (test/harness/mariadb.js): CPU per check of native MySQL
+//    probes (with and without role detection), same concurrency. No JS-client row: the
+//    project does not depend on mysql2.
+//
 // PostgreSQL gets max_connections = 1200 first (the harness default of 100 is too few:
 // the CPU comparison keeps 4 x 200 connections open at once).
 const { monitorEventLoopDelay } = require('perf_hooks');
 const pg = require('pg');
 const Redis = require('ioredis');
 const { startCluster } = require('../test/harness/servers');
+const { startMariaDb, findMariaDbBinaries } = require('../test/harness/mariadb');
 const { probes } = require('..');
 
 function arg(name, fallback) {
@@ -54,8 +59,25 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
+/** A MariaDB for the MySQL rows, or null (with the reason printed) when none is installed. */
+async function maybeMariaDb() {
+  try {
+    findMariaDbBinaries();
+  } catch (err) {
+    console.error(`bench: no MySQL rows: ${err.message}`);
+    return null;
+  }
+  return startMariaDb({ replica: false, maxConnections: 3 * N + 50 });
+}
+
 async function main() {
-  const cluster = await startCluster({ replica: false, redis: true });
+  const started = await Promise.allSettled([startCluster({ replica: false, redis: true }), maybeMariaDb()]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((r) => r.status === 'fulfilled' && r.value && r.value.stop()));
+    throw failed.reason;
+  }
+  const [cluster, maria] = started.map((r) => r.value);
   try {
     await cluster.psql('primary', 'ALTER SYSTEM SET max_connections = 1200', { db: 'postgres' });
     await cluster.restartPrimary();
@@ -111,6 +133,10 @@ async function main() {
     nativeSet('nativePgNoRole', () => probes.postgres(pgUrl, { detectRole: false }));
     nativeSet('nativeRedis', () => probes.redis(redisUrl));
     nativeSet('nativeRedisNoRole', () => probes.redis(redisUrl, { detectRole: false }));
+    if (maria) {
+      nativeSet('nativeMysql', () => probes.mysql(maria.primary.url));
+      nativeSet('nativeMysqlNoRole', () => probes.mysql(maria.primary.url, { detectRole: false }));
+    }
     const pgClients = Array.from({ length: N }, () => new pg.Client({ connectionString: pgUrl }));
     await Promise.all(pgClients.map((c) => c.connect()));
     variants.pg = pgClients.map((c) => () => c.query('SELECT 1'));
@@ -168,11 +194,15 @@ async function main() {
       row('native redis (PING + ROLE)', cpu.nativeRedis);
       row('native redis, detectRole:false', cpu.nativeRedisNoRole);
       row('ioredis PING', cpu.ioredis, `   native/ioredis ${f(out.ratio.redis, 2)} (user only ${f(out.ratio.redisUser, 2)})`);
+      if (cpu.nativeMysql) {
+        row('native mysql (+ read_only, status)', cpu.nativeMysql);
+        row('native mysql, detectRole:false', cpu.nativeMysqlNoRole);
+      }
       for (const [name, ok] of Object.entries(bars)) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}`);
     }
     process.exitCode = Object.values(bars).every(Boolean) ? 0 : 1;
   } finally {
-    await cluster.stop();
+    await Promise.all([cluster.stop(), maria && maria.stop()]);
   }
 }
 

@@ -330,6 +330,8 @@ Napi::Value NativeOrchestrator::Details(const Napi::CallbackInfo& info) {
     circuit_ms.Set(s, static_cast<double>(core_->circuit_ms(id, static_cast<omnidb::CircuitState>(s), now)));
   }
   out.Set("circuitMs", circuit_ms);
+  // When the open circuit goes half-open on its timer; -1 when none is due.
+  out.Set("circuitResetAt", static_cast<double>(core_->circuit(id).reset_deadline()));
   out.Set("checks", static_cast<double>(m.checks));
   out.Set("checkTimeouts", static_cast<double>(m.check_timeouts));
   out.Set("checkLatencySumMs", static_cast<double>(m.check_latency_sum_ms));

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "../src/mysql_probe.h"
 #include "../src/pg_probe.h"
 #include "../src/redis_probe.h"
 
@@ -71,6 +72,21 @@ omnidb::RedisProbeConfig ReadRedis(const Napi::Object& o) {
   return c;
 }
 
+omnidb::MysqlProbeConfig ReadMysql(const Napi::Object& o) {
+  omnidb::MysqlProbeConfig c;
+  c.target.host = Str(o, "host");
+  c.target.port = static_cast<int>(Int(o, "port", 3306));
+  c.target.socket_path = Str(o, "socketPath");
+  c.target.user = Str(o, "user");
+  c.target.password = Str(o, "password");
+  c.target.database = Str(o, "database");
+  c.query = Str(o, "query");
+  c.detect_role = Bool(o, "detectRole", true);
+  c.persistent = Bool(o, "persistent", true);
+  c.policy = ReadPolicy(o);
+  return c;
+}
+
 // The layout lib/probes.js decodes.
 double Code(const omnidb::ProbeResult& r) {
   return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) | (r.lag_kind << 5));
@@ -100,6 +116,11 @@ Napi::Object NativeProbe::Support(Napi::Env env) {
 #else
   out.Set("redis", false);
 #endif
+#ifdef OMNIDB_HAVE_MARIADB
+  out.Set("mysql", true);
+#else
+  out.Set("mysql", false);
+#endif
   return out;
 }
 
@@ -126,6 +147,8 @@ NativeProbe::NativeProbe(const Napi::CallbackInfo& info)
     probe_ = std::make_unique<omnidb::PgProbe>(ReadPg(config), &watcher_, &resolver_, on_result);
   } else if (kind == "redis") {
     probe_ = std::make_unique<omnidb::RedisProbe>(ReadRedis(config), &watcher_, &resolver_, on_result);
+  } else if (kind == "mysql") {
+    probe_ = std::make_unique<omnidb::MysqlProbe>(ReadMysql(config), &watcher_, &resolver_, on_result);
   } else {
     throw Napi::TypeError::New(env, "NativeProbe: unknown kind");
   }

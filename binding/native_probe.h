@@ -1,4 +1,4 @@
-// The JS face of a health probe (omnidb::PgProbe / omnidb::RedisProbe): translation only.
+// The JS face of a health probe (omnidb::PgProbe / RedisProbe / MysqlProbe): translation only.
 //
 //   new NativeProbe(config, result: Float64Array(3))
 //                                   config: one plain object, validated and defaulted in JS
@@ -34,7 +34,7 @@ namespace omnidb_binding {
 class NativeProbe : public Napi::ObjectWrap<NativeProbe> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // Which kinds this build supports: { postgres: boolean, redis: boolean }.
+  // Which kinds this build supports: { postgres: boolean, redis: boolean, mysql: boolean }.
   static Napi::Object Support(Napi::Env env);
 
   explicit NativeProbe(const Napi::CallbackInfo& info);

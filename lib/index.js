@@ -8,7 +8,8 @@ const { parseDuration: parse } = require('./options');
 const { defaultIsFailure, isConnectionError } = require('./classify');
 const errors = require('./errors');
 const { probes } = require('./probes');
-const { middleware, readiness } = require('./express');
+const { middleware, readiness, errorHandler } = require('./integrations/express');
+const { readinessReport } = require('./integrations/readiness');
 
 /**
  * Milliseconds from '250ms', '30s', '5m', '1h' or a number of milliseconds.
@@ -29,5 +30,7 @@ module.exports = {
   probes,
   middleware,
   readiness,
+  errorHandler,
+  readinessReport,
   ...errors,
 };

@@ -2,7 +2,7 @@
 import omnidb from './index.js';
 
 export const {
-  Orchestrator, CircuitBreaker, Registry, ManualClock, parseDuration, defaultIsFailure, isConnectionError, probes, middleware, readiness,
+  Orchestrator, CircuitBreaker, Registry, ManualClock, parseDuration, defaultIsFailure, isConnectionError, probes, middleware, readiness, errorHandler, readinessReport,
   OmniDbError, ConfigError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = omnidb;
 export default omnidb;

@@ -11,7 +11,7 @@ function load() {
       ? 'The native addon is not built.'
       : `The native addon failed to load: ${err && err.message}.`;
     const e = new Error(`${hint} Build it with \`npm run build\` (needs cmake, g++ and ` +
-      'pkg-config: apt-get install -y cmake g++ pkg-config libpq-dev libhiredis-dev).');
+      'pkg-config: apt-get install -y cmake g++ pkg-config libpq-dev libhiredis-dev libmariadb-dev).');
     e.code = 'OMNIDB_NATIVE_MISSING';
     e.cause = err;
     throw e;

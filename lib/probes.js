@@ -1,5 +1,6 @@
 'use strict';
-// Native health probes: PostgreSQL (libpq) and Redis (hiredis) checks that run on
+// Native health probes: PostgreSQL (libpq), Redis (hiredis) and MySQL/MariaDB (MariaDB
+// Connector/C) checks that run on
 // Node's own libuv loop, need no JS client and never block the JS thread.
 //
 //   healthCheck: { checks: {
@@ -24,6 +25,7 @@ const DEFAULT_TIMEOUT = 5000;
 const COMMON_OPTIONS = ['timeout', 'degradedAfter', 'role', 'maxLag', 'persistent', 'detectRole'];
 const PG_OPTIONS = [...COMMON_OPTIONS, 'query'];
 const REDIS_OPTIONS = COMMON_OPTIONS;
+const MYSQL_OPTIONS = [...COMMON_OPTIONS, 'query'];
 
 // libpq keywords a target may carry besides host/hostaddr/port/user/password/dbname
 // (PostgreSQL 15). `replication` is left out on purpose: a walsender cannot run a query.
@@ -37,6 +39,7 @@ const PG_KEYWORDS = new Set([
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const PG_TARGET_KEYS = ['host', 'hostaddr', 'port', 'user', 'username', 'password', 'database', 'dbname',
   'ssl', 'socketPath', 'connectionString', ...PG_KEYWORDS];
+const MYSQL_TARGET_KEYS = ['host', 'port', 'user', 'username', 'password', 'database', 'socketPath', 'ssl', 'uri', 'url'];
 const REDIS_TARGET_KEYS = ['host', 'port', 'path', 'socketPath', 'username', 'password', 'db', 'database', 'url', 'tls'];
 
 const ROLES = { any: 0, primary: 1, master: 1, replica: 2, standby: 2, slave: 2 };
@@ -352,6 +355,97 @@ function describeRedis(config) {
   return `redis://${user}${host}:${config.port}${config.db ? `/${config.db}` : ''}`;
 }
 
+// ------------------------------------------------------------------ MySQL targets
+
+/** A mysql:// (or mariadb://) URL as target fields. */
+function mysqlFieldsFromUrl(str, where) {
+  if (str.replace(/^[a-z]+:\/\//i, '').split(/[/?]/)[0].includes(',')) {
+    throw new ConfigError(`Invalid ${where}: the URL "${mask(str)}" names several hosts; a probe checks one server, make one probe per host`);
+  }
+  let url;
+  try {
+    url = new URL(str);
+  } catch {
+    throw new ConfigError(`Invalid ${where}: "${mask(str)}" is not a valid mysql:// URL`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme !== 'mysql' && scheme !== 'mariadb') {
+    throw new ConfigError(`Invalid ${where}: expected a mysql:// or mariadb:// URL but received "${mask(str)}"`);
+  }
+  const out = {};
+  if (url.hostname) out.host = decode(url.hostname, where);
+  if (url.port) out.port = url.port;
+  if (url.username) out.user = decode(url.username, where);
+  if (url.password) out.password = decode(url.password, where);
+  const db = url.pathname.replace(/^\//, '');
+  if (db) out.database = decode(db, where);
+  for (const [key, value] of url.searchParams) {
+    if (key === 'socketPath' || key === 'socket') out.socketPath = value;
+    else if (key === 'ssl') out.ssl = value === 'false' || value === '0' ? false : value;
+    else {
+      throw new ConfigError(`Invalid ${where}: unknown URL parameter "${key}" in "${mask(str)}" (native MySQL probes take socketPath)`);
+    }
+  }
+  return out;
+}
+
+function mysqlFields(target, where) {
+  if (typeof target === 'string') return mysqlFieldsFromUrl(target, where);
+  if (isPlainObject(target)) {
+    const link = target.uri !== undefined ? target.uri : target.url;
+    if (link === undefined) return target;
+    const { uri, url, ...rest } = target;
+    const key = uri !== undefined ? 'uri' : 'url';
+    return { ...mysqlFieldsFromUrl(text(link, `${where}.${key}`), `${where}.${key}`), ...rest };
+  }
+  throw bad(where, 'a mysql:// URL or an options object { host, port, user, password, database, socketPath }', target);
+}
+
+/**
+ * A MySQL/MariaDB probe target (a mysql:// or mariadb:// URL, or { host, port, user,
+ * password, database, socketPath } as mysql2 takes them) as the plain object the addon
+ * reads: { kind: 'mysql', host, port, socketPath, user, password, database }. Throws
+ * ConfigError naming the bad value (never the password).
+ */
+function mysqlTarget(target, where = 'probes.mysql() target') {
+  const fields = mysqlFields(target, where);
+  checkKeys(fields, where, MYSQL_TARGET_KEYS);
+  if (fields.ssl !== undefined && fields.ssl !== null && fields.ssl !== false) {
+    throw new ConfigError(`Invalid ${where}.ssl: TLS is not supported by native MySQL probes yet; ` +
+      'probe through the client instead, or pass ssl: false');
+  }
+  const config = { kind: 'mysql', host: 'localhost', port: 3306, socketPath: '', user: '', password: '', database: '' };
+  if (fields.socketPath !== undefined && fields.socketPath !== null && fields.socketPath !== '') {
+    config.socketPath = text(fields.socketPath, `${where}.socketPath`);
+    if (!config.socketPath.startsWith('/')) throw bad(`${where}.socketPath`, 'an absolute socket path', fields.socketPath);
+  }
+  if (fields.host !== undefined && fields.host !== null && fields.host !== '') {
+    config.host = hostName(fields.host, `${where}.host`);
+    if (config.host.startsWith('/')) throw bad(`${where}.host`, 'a host name or an IP address (a unix socket goes in socketPath)', fields.host);
+  }
+  if (fields.port !== undefined && fields.port !== null) config.port = port(fields.port, `${where}.port`);
+  const user = fields.user !== undefined ? fields.user : fields.username;
+  if (user !== undefined && user !== null) config.user = text(user, `${where}.user`, { allowEmpty: true });
+  if (fields.password !== undefined && fields.password !== null) {
+    if (typeof fields.password === 'function') {
+      throw new ConfigError(`Invalid ${where}.password: a password function is not supported by native probes; pass the password itself`);
+    }
+    config.password = secret(fields.password, `${where}.password`);
+  }
+  if (fields.database !== undefined && fields.database !== null) {
+    config.database = text(fields.database, `${where}.database`, { allowEmpty: true });
+  }
+  return config;
+}
+
+function describeMysql(config) {
+  const user = config.user ? `${encodeURIComponent(config.user)}@` : '';
+  const db = config.database ? `/${encodeURIComponent(config.database)}` : '';
+  if (config.socketPath) return `mysql://${user}localhost${db}?socketPath=${encodeURIComponent(config.socketPath)}`;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `mysql://${user}${host}:${config.port}${db}`;
+}
+
 // ------------------------------------------------------------------ options
 
 function probeOptions(options, where, known, config) {
@@ -390,7 +484,8 @@ function requireSupport(kind) {
       'OMNIDB_PROBE_UNAVAILABLE');
   }
   if (!support[kind]) {
-    const [lib, pkg] = kind === 'postgres' ? ['libpq', 'libpq-dev'] : ['hiredis', 'libhiredis-dev'];
+    const [lib, pkg] = kind === 'postgres' ? ['libpq', 'libpq-dev']
+      : kind === 'mysql' ? ['MariaDB Connector/C', 'libmariadb-dev'] : ['hiredis', 'libhiredis-dev'];
     throw new OmniDbError(`probes.${kind}() needs ${lib}, and the addon was built without it: ` +
       `install ${pkg} (apt-get install -y ${pkg}; scripts/bootstrap.sh installs it) and rebuild with \`npm run build\`.`,
     'OMNIDB_PROBE_UNAVAILABLE');
@@ -570,6 +665,19 @@ function redis(target, options) {
   return makeCheck(config, describeRedis(config));
 }
 
+/**
+ * A native MySQL/MariaDB health check (the query, @@global.read_only, the replica status)
+ * for `healthCheck.checks`.
+ * @param {string|object} target mysql:// or mariadb:// URL, or { host, port, user, password, database, socketPath }
+ * @param {object} [options] { query, timeout, degradedAfter, role, maxLag, persistent, detectRole }
+ */
+function mysql(target, options) {
+  requireSupport('mysql');
+  const config = mysqlTarget(target);
+  probeOptions(options, 'probes.mysql() options', MYSQL_OPTIONS, config);
+  return makeCheck(config, describeMysql(config));
+}
+
 // ------------------------------------------------------------------ from a client
 
 // The native probe kinds a client family's probe() may name: how to build each from
@@ -577,6 +685,7 @@ function redis(target, options) {
 const TARGETS = {
   postgres: { options: PG_OPTIONS, build: (fields, where) => pgConfigFrom(pgFields(fields, where), where), describe: describePg },
   redis: { options: REDIS_OPTIONS, build: (fields, where) => redisConfigFrom(redisFields(fields, where), where), describe: describeRedis },
+  mysql: { options: MYSQL_OPTIONS, build: (fields, where) => mysqlTarget(fields, where), describe: describeMysql },
 };
 
 // FALLBACK until lib/clients/ioredis.js and lib/clients/node-redis.js land (written
@@ -728,6 +837,6 @@ function describeClient(client) {
   }
 }
 
-const probes = { postgres, redis, fromClient };
+const probes = { postgres, redis, mysql, fromClient };
 
-module.exports = { probes, autoCheck, PROBE };
+module.exports = { probes, autoCheck, PROBE, mysqlTarget };

@@ -84,6 +84,10 @@ class Stats {
           maxMs: d.checks === 0 ? null : d.checkLatencyMaxMs,
         },
         circuitTime: { closed: d.circuitMs[0], open: d.circuitMs[1], halfOpen: d.circuitMs[2] },
+        // Milliseconds until the open circuit goes half-open on its timer; null when
+        // none is due: closed, half-open, held open by a failed health check, external breaker.
+        circuitResetInMs: d.circuitResetAt < 0 || this.external !== null
+          ? null : Math.max(0, d.circuitResetAt - now),
       });
       // Only for checks that return result objects (native probes): { latencyMs, role, lagMs }.
       if (this.checks.info[i] !== null) Object.assign(stats[this.names[i]], this.checks.info[i]);

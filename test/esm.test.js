@@ -42,8 +42,8 @@ describe('ESM entry', () => {
 
   test('the package exports map points import at lib/index.mjs and require at lib/index.js', () => {
     const pkg = require('../package.json');
-    expect(pkg.exports['.'].import).toBe('./lib/index.mjs');
-    expect(pkg.exports['.'].require).toBe('./lib/index.js');
+    expect(pkg.exports['.'].import).toEqual({ types: './types/index.d.mts', default: './lib/index.mjs' });
+    expect(pkg.exports['.'].require).toEqual({ types: './types/index.d.ts', default: './lib/index.js' });
     // and a bare ESM import of the file itself works outside the package name too
     const stdout = execFileSync(process.execPath, ['--input-type=module', '-e',
       `import { Orchestrator } from ${JSON.stringify(path.join(root, 'lib', 'index.mjs'))};

@@ -143,6 +143,7 @@ describe('metrics()', () => {
       latency: { sampleEvery: 128, samples: 0, sumMs: 0, maxMs: null, p50: null, p95: null, p99: null },
       healthCheck: { checks: 1, timeouts: 0, lastMs: 0, avgMs: 0, maxMs: 0 },
       circuitTime: { closed: 0, open: 0, halfOpen: 0 },
+      circuitResetInMs: null,
     });
     health.primary = false;
     await clock.advance('10s');
@@ -185,7 +186,32 @@ describe('metrics()', () => {
       latency: { sampleEvery: 128, samples: 0, sumMs: 0, maxMs: null, p50: null, p95: null, p99: null },
       healthCheck: { checks: 0, timeouts: 0, lastMs: null, avgMs: null, maxMs: null },
       circuitTime: { closed: 60000, open: 0, halfOpen: 0 },
+      circuitResetInMs: null,
     });
+  });
+
+  test('circuitResetInMs: the time left until an open circuit goes half-open, null otherwise', async () => {
+    const clock = new ManualClock();
+    const healthy = { b: true };
+    const db = make({
+      connections: { a: {}, b: {} },
+      healthCheck: { interval: '1s', checks: { b: () => healthy.b } },
+      circuitBreaker: { threshold: 1, resetTimeout: '30s' },
+      clock,
+    });
+    await db.connect();
+    expect(db.metrics().a.circuitResetInMs).toBeNull();
+    await db.execute('a', async () => { throw new Error('x'); }).catch(() => {});
+    expect(db.metrics().a.circuitResetInMs).toBe(30000);
+    await clock.advance('12.5s');
+    expect(db.metrics().a.circuitResetInMs).toBe(17500);
+    await clock.advance('17.5s');
+    expect(db.getStats().a.circuit).toBe('half-open');
+    expect(db.metrics().a.circuitResetInMs).toBeNull();
+    healthy.b = false; // held open by the failed check: no reset due
+    await clock.advance('1s');
+    expect(db.getStats().b.circuit).toBe('open');
+    expect(db.metrics().b.circuitResetInMs).toBeNull();
   });
 
   test('on real time, timestamps are wall-clock milliseconds', async () => {

@@ -48,7 +48,7 @@ export interface ProbeResult {
   status: HealthStatus;
   /** Time the round took, in ms (connecting included when it had to connect). */
   latencyMs?: number;
-  /** What the server says it is: PostgreSQL primary/standby, Redis master/replica. */
+  /** What the server says it is: PostgreSQL primary/standby, Redis master/replica, MySQL primary/replica. */
   role?: 'primary' | 'standby' | 'master' | 'replica';
   /** On a standby/replica: replication lag in ms, or `null` when unknown. */
   lagMs?: number | null;
@@ -385,6 +385,12 @@ export interface ConnectionMetrics extends ConnectionStats {
   healthCheck: HealthCheckLatency;
   /** Milliseconds the circuit has spent in each state since the orchestrator was created. */
   circuitTime: CircuitTime;
+  /**
+   * Milliseconds until the open circuit goes half-open on its reset timer; `null` when
+   * no reset is due (closed, half-open, held open by a failed health check until a
+   * check passes, or an external breaker).
+   */
+  circuitResetInMs: number | null;
 }
 
 /** {@link ConnectionMetrics.calls}. Every count is cumulative since construction. */
@@ -936,17 +942,41 @@ export interface RedisTarget {
   url?: string;
 }
 
+/**
+ * A MySQL/MariaDB server, as mysql2 takes it. TLS is not supported yet (`ssl` may only be
+ * `false`). A `uri`/`url` (mysql:// or mariadb://) is overridden by the fields beside it.
+ */
+export interface MysqlTarget {
+  host?: string;
+  port?: number | string;
+  /** A unix socket instead of host and port. */
+  socketPath?: string;
+  user?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  ssl?: false;
+  uri?: string;
+  url?: string;
+}
+
+export interface MysqlProbeOptions extends ProbeOptions {
+  /** Query run every round (one statement, or several separated by `;`). Default `'SELECT 1'`. */
+  query?: string;
+}
+
 /** A health check that runs natively on Node's loop; usable in `healthCheck.checks`. */
 export interface Probe {
   (client?: unknown, ctx?: Partial<HealthCheckContext> & { timeout?: number }): Promise<ProbeResult>;
   /** Closes the kept connection (a later round opens a new one). */
   close(): void;
-  /** The target, without its password: `postgres://user@host:port/db`, `redis://host:port/db`. */
+  /** The target, without its password: `postgres://user@host:port/db`, `redis://host:port/db`, `mysql://user@host:port/db`. */
   readonly description: string;
 }
 
 /**
- * Native health probes (libpq and hiredis on Node's libuv loop; no JS client needed).
+ * Native health probes (libpq, hiredis and MariaDB Connector/C on Node's libuv loop; no JS
+ * client needed). A kind the addon was built without throws `OMNIDB_PROBE_UNAVAILABLE`.
  * Each returns a {@link Probe}; bad targets or options throw {@link ConfigError} at once.
  */
 export declare const probes: {
@@ -954,6 +984,11 @@ export declare const probes: {
   postgres(target: string | PostgresTarget, options?: PostgresProbeOptions): Probe;
   /** `PING` plus `ROLE` (and lag from `INFO replication` on a replica), with AUTH and SELECT as configured. */
   redis(target: string | RedisTarget, options?: ProbeOptions): Probe;
+  /**
+   * The query plus `@@global.read_only` and the replica status in one round trip: role
+   * `'replica'` when read-only or replicating, else `'primary'`; lag from Seconds_Behind_Master.
+   */
+  mysql(target: string | MysqlTarget, options?: MysqlProbeOptions): Probe;
   /**
    * A probe for the server a client talks to, from its own options: a pg Pool/Client,
    * postgres.js, Knex on PostgreSQL, Drizzle over one of those, ioredis, node-redis.
@@ -1026,3 +1061,63 @@ export declare function readiness<T extends Record<string, any>>(
   db: Orchestrator<T>,
   options?: ReadinessOptions<ConnectionName<T>>,
 ): (req: any, res: any) => void;
+
+/** What {@link readinessReport} returns: the verdict every readiness route answers with. */
+export interface ReadinessReport<N extends string = string> {
+  /** False when a required connection is unhealthy or has an open circuit and no backup serves it. */
+  ready: boolean;
+  /** The required connections nothing serves. */
+  unavailable: N[];
+  connections: Record<N, ReadinessConnection | ConnectionHealth>;
+}
+
+/**
+ * The readiness verdict without HTTP, shared by every framework integration and the
+ * NestJS health indicator. Throws {@link ConfigError} for bad options or unknown names.
+ */
+export declare function readinessReport<T extends Record<string, any>>(
+  db: Orchestrator<T>,
+  options?: ReadinessOptions<ConnectionName<T>>,
+): ReadinessReport<ConnectionName<T>>;
+
+/** Options of every integration's error mapping. */
+export interface ErrorMappingOptions {
+  /**
+   * Whole seconds to send in `Retry-After` when no reset deadline is due (a circuit
+   * held open by a failed health check until a check passes, an external breaker).
+   * Default 5. An open circuit with a reset timer sends the seconds until it goes
+   * half-open, rounded up; a half-open one, 1.
+   */
+  retryAfter?: number;
+}
+
+/** The JSON body of the 503 an open circuit (`OMNIDB_CIRCUIT_OPEN`) becomes. */
+export interface CircuitOpenBody {
+  error: 'circuit_open';
+  code: 'OMNIDB_CIRCUIT_OPEN';
+  /** The connection whose circuit is open (after failover, the last one tried). */
+  connection: string;
+  message: string;
+  /** The `Retry-After` value, in seconds. */
+  retryAfter: number;
+}
+
+/** The JSON body of the 504 an execute() timeout (`OMNIDB_TIMEOUT`) becomes. */
+export interface TimeoutBody {
+  error: 'timeout';
+  code: 'OMNIDB_TIMEOUT';
+  connection: string;
+  message: string;
+}
+
+/**
+ * Express error middleware (mount it after the routes): an open circuit answers 503
+ * with `Retry-After` and a {@link CircuitOpenBody}, an execute() timeout 504 with a
+ * {@link TimeoutBody}; any other error goes on to `next(err)` unchanged.
+ * @example
+ * app.use(errorHandler(db));
+ */
+export declare function errorHandler(
+  db: Orchestrator<any>,
+  options?: ErrorMappingOptions,
+): (err: unknown, req: any, res: any, next: (err?: unknown) => void) => void;

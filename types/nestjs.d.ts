@@ -3,8 +3,9 @@
 // Peer dependencies (optional for omnidb itself): @nestjs/common, @nestjs/core,
 // reflect-metadata, rxjs, and @nestjs/terminus for OmniDbHealthIndicator.
 
-import type { DynamicModule, ModuleMetadata, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
-import type { Orchestrator, OrchestratorConfig, ReadinessConnection } from './index';
+import type { DynamicModule, ModuleMetadata, InjectionToken, OptionalFactoryDependency, ExceptionFilter, ArgumentsHost } from '@nestjs/common';
+import type { HttpAdapterHost } from '@nestjs/core';
+import type { Orchestrator, OrchestratorConfig, ReadinessConnection, ErrorMappingOptions, CircuitOpenError, TimeoutError } from './index';
 
 /** The injection token of the Orchestrator that {@link OmniDbModule} provides. */
 export declare const OMNIDB_ORCHESTRATOR: 'OMNIDB_ORCHESTRATOR';
@@ -77,4 +78,18 @@ export declare class OmniDbHealthIndicator {
    * `HealthCheckError` carrying that result (terminus 10). `key` defaults to `'omnidb'`.
    */
   isHealthy<const Key extends string = 'omnidb'>(key?: Key, options?: OmniDbHealthOptions): Promise<OmniDbHealthResult<Key>>;
+}
+
+/**
+ * An exception filter for `CircuitOpenError` and `TimeoutError` (every other exception
+ * reaches your filters or Nest's own handling untouched): an open circuit answers 503
+ * with `Retry-After` and a `CircuitOpenBody`, a timeout 504. Provided by
+ * {@link OmniDbModule}; writes through Nest's HTTP adapter (Express or Fastify).
+ * @example
+ * app.useGlobalFilters(app.get(OmniDbExceptionFilter));
+ * // or in a module: providers: [{ provide: APP_FILTER, useExisting: OmniDbExceptionFilter }]
+ */
+export declare class OmniDbExceptionFilter implements ExceptionFilter<CircuitOpenError | TimeoutError> {
+  constructor(db: Orchestrator<any>, adapterHost: HttpAdapterHost, options?: ErrorMappingOptions);
+  catch(exception: CircuitOpenError | TimeoutError, host: ArgumentsHost): void;
 }

@@ -7,7 +7,7 @@
 const express = require('express');
 const { Pool } = require('pg');
 const Redis = require('ioredis');
-const { Orchestrator, CircuitOpenError, isConnectionError, middleware, readiness } = require('../..');
+const { Orchestrator, isConnectionError, middleware, readiness, errorHandler } = require('../..');
 
 /**
  * Builds the orchestrator and the app; nothing listens yet. Call start() before serving.
@@ -106,11 +106,13 @@ function createApp({ primaryUrl, replicaUrl, redisUrl, interval = '1s', onPoolEr
 
   app.get('/stats', (req, res) => res.json(req.db.metrics()));
 
+  // An open circuit: 503 with Retry-After and { error, code, connection, message,
+  // retryAfter }; an execute() timeout: 504. Every other error goes on to the next handler.
+  app.use(errorHandler(db));
   // eslint-disable-next-line no-unused-vars
   app.use((err, req, res, next) => {
-    // Unavailable (retry later), not broken: an open circuit, a timeout, a lost connection.
-    const status = err instanceof CircuitOpenError || isConnectionError(err) ? 503 : 500;
-    res.status(status).json({ error: err.message, code: err.code });
+    // Unavailable (retry later), not broken: a lost connection. Anything else: a 500.
+    res.status(isConnectionError(err) ? 503 : 500).json({ error: err.message, code: err.code });
   });
 
   /** Connects: waits for Redis to be ready (ioredis connects in the background), then starts monitoring. */

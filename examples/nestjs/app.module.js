@@ -13,8 +13,9 @@ const {
 const { TerminusModule, HealthCheckService } = require('@nestjs/terminus');
 const { Pool } = require('pg');
 const Redis = require('ioredis');
-const { CircuitOpenError, isConnectionError } = require('../..');
-const { OmniDbModule, OmniDbHealthIndicator, InjectOmniDb } = require('../../lib/nestjs'); // 'omnidb/nestjs' in an app
+const { APP_FILTER } = require('@nestjs/core');
+const { isConnectionError } = require('omnidb');
+const { OmniDbModule, OmniDbHealthIndicator, OmniDbExceptionFilter, InjectOmniDb } = require('omnidb/nestjs');
 
 const SETTINGS = 'EXAMPLE_SETTINGS';
 
@@ -25,10 +26,12 @@ function decorate(Cls, method, decorators, params = []) {
   params.forEach((param, index) => param(Cls.prototype, method, index));
 }
 
-/** Unavailable (retry later), not broken: an open circuit, a timeout, a lost connection -> 503. */
+/**
+ * An open circuit (503 + Retry-After) and a timeout (504) are OmniDbExceptionFilter's;
+ * a lost connection is unavailable too (503); anything else goes to Nest as it is.
+ */
 function httpError(err) {
-  const status = err instanceof CircuitOpenError || isConnectionError(err) ? 503 : 500;
-  return new HttpException({ error: err.message, code: err.code }, status);
+  return isConnectionError(err) ? new HttpException({ error: err.message, code: err.code }, 503) : err;
 }
 
 /** The Orchestrator config, built once Redis is ready (ioredis connects in the background). */
@@ -138,6 +141,7 @@ class AppModule {
         OmniDbModule.forRootAsync({ imports: [settingsModule], inject: [SETTINGS], useFactory: orchestratorConfig }),
       ],
       controllers: [ItemsController, HealthController],
+      providers: [{ provide: APP_FILTER, useExisting: OmniDbExceptionFilter }], // every route: 503/504 mapping
     };
   }
 }

@@ -1237,6 +1237,10 @@ async function cliMain(argv) {
 
 module.exports = {
   startCluster,
+  /** A MariaDB primary + replica (test/harness/mariadb.js; loaded on first use). */
+  get startMariaDb() {
+    return require('./mariadb').startMariaDb;
+  },
   cleanupDir: cleanupDirSync,
   findBinaries,
   freePort,

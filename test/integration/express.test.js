@@ -144,6 +144,7 @@ test('GET /stats: metrics for primary, replica and cache', async () => {
       latency: expect.objectContaining({ sampleEvery: 128, samples: expect.any(Number) }),
       healthCheck: expect.objectContaining({ checks: expect.any(Number), timeouts: 0 }),
       circuitTime: { closed: expect.any(Number), open: 0, halfOpen: 0 },
+      circuitResetInMs: null,
     });
     expect(body[name].consecutiveSuccesses).toBeGreaterThan(0);
     expect(body[name].healthCheck.checks).toBeGreaterThan(0);

@@ -295,7 +295,7 @@ expectError((circuit.state = 'open'));
 
 // docs/errors.md: Registry
 declare const registry: Registry;
-expectType<void>(registry.register('db', {}));
+expectType<Registry>(registry.register('db', {})); // the registry itself, for chaining (the docs leave the result unused)
 expectType<boolean>(registry.has('db'));
 expectType<string[]>(registry.list());
 expectType<number>(registry.size);

@@ -30,6 +30,8 @@ import {
   defaultIsFailure,
   isConnectionError,
   parseDuration,
+  readinessReport,
+  errorHandler,
 } from '../..';
 import * as omnidb from '../..';
 
@@ -435,6 +437,8 @@ expectType<
   | 'isConnectionError'
   | 'middleware'
   | 'readiness'
+  | 'errorHandler'
+  | 'readinessReport'
   | 'probes'
 >(null as unknown as keyof typeof omnidb);
 expectAssignable<HealthCheckResult>('degraded');
@@ -460,5 +464,20 @@ expectType<boolean>(isConnectionError(new Error('x')));
   new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'auto' } });
   expectError(probes.postgres('postgres://db', { role: 'leader' }));
   expectError(probes.redis(42));
+  expectType<omnidb.Probe>(probes.mysql('mysql://app@db:3306/app', { role: 'replica', maxLag: '10s', query: 'SELECT 1' }));
+  expectType<omnidb.Probe>(probes.mysql({ host: 'db', port: 3306, user: 'app', password: 'pw', database: 'app' }));
+  expectError(probes.mysql(42));
+  expectError(probes.mysql({ host: 'db', ssl: true }));
   expectError(new Orchestrator({ connections: { a: {} }, healthCheck: { checks: 'manual' } }));
+}
+
+// Framework integrations: the shared verdict and the Express error handler
+{
+  const fdb = new Orchestrator({ connections: { primary: {}, replica: {} } });
+  const report = readinessReport(fdb, { require: ['primary'] });
+  expectType<boolean>(report.ready);
+  expectType<Array<'primary' | 'replica'>>(report.unavailable);
+  expectError(readinessReport(fdb, { require: ['nope'] }));
+  expectType<(err: unknown, req: any, res: any, next: (err?: unknown) => void) => void>(errorHandler(fdb, { retryAfter: 5 }));
+  expectType<number | null>(fdb.metrics().primary.circuitResetInMs);
 }
