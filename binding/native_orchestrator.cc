@@ -62,6 +62,7 @@ Napi::Function NativeOrchestrator::Define(Napi::Env env) {
           InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
           InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
           InstanceMethod<&NativeOrchestrator::RunDue>("runDue"),
+          InstanceMethod<&NativeOrchestrator::CheckNow>("checkNow"),
           InstanceMethod<&NativeOrchestrator::Fallback>("fallback"),
           InstanceMethod<&NativeOrchestrator::Details>("details"),
       });
@@ -286,6 +287,17 @@ Napi::Value NativeOrchestrator::RunDue(const Napi::CallbackInfo& info) {
     Flush(info.Env());
   }
   return info.Env().Undefined();
+}
+
+// checkNow(id, now): starts a check of `id` outside the rounds; true when one started.
+Napi::Value NativeOrchestrator::CheckNow(const Napi::CallbackInfo& info) {
+  const int32_t id = Id(info, 0);
+  bool started = false;
+  if (!closing_) {
+    started = core_->CheckNow(id, Time(info, 1));
+    Flush(info.Env());
+  }
+  return Napi::Boolean::New(info.Env(), started);
 }
 
 Napi::Value NativeOrchestrator::Fallback(const Napi::CallbackInfo& info) {

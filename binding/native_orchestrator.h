@@ -45,6 +45,7 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
   Napi::Value ReportCheck(const Napi::CallbackInfo& info);
   Napi::Value SetExternalCircuit(const Napi::CallbackInfo& info);
   Napi::Value RunDue(const Napi::CallbackInfo& info);
+  Napi::Value CheckNow(const Napi::CallbackInfo& info);
   Napi::Value Fallback(const Napi::CallbackInfo& info);
   Napi::Value Details(const Napi::CallbackInfo& info);
 

@@ -7,7 +7,7 @@
 const { OmniDbError } = require('./errors');
 const { describe } = require('./validate');
 
-const { familyOf } = require('./clients');
+const { familyOf, emittersOf } = require('./clients');
 const generic = require('./clients/generic');
 
 /**
@@ -33,7 +33,7 @@ async function closeClient(name, client, timeoutMs, onError) {
     let close;
     if (family !== generic && typeof family.close === 'function') {
       how = `its ${family.name} close`;
-      close = () => family.close(client);
+      close = () => family.close(client, { timeoutMs });
     } else {
       const found = generic.closeMethodOf(client);
       if (found === null) return;
@@ -46,7 +46,7 @@ async function closeClient(name, client, timeoutMs, onError) {
       report(error);
       return;
     }
-    const forced = await bounded(() => family.forceClose(client), timeoutMs,
+    const forced = await bounded(() => family.forceClose(client, { timeoutMs }), timeoutMs,
       `Closing "${name}" by force (${family.name}) did not finish within ${timeoutMs}ms`);
     if (forced !== CLOSED) report(forced); // closed by force: the graceful failure was expected
   } catch (error) {
@@ -71,6 +71,69 @@ async function bounded(fn, ms, message) {
   } finally {
     if (timer !== null) clearTimeout(timer);
   }
+}
+
+/**
+ * While connected, an 'error' listener on every client that is an EventEmitter (pg
+ * Pool, ioredis, node-redis, mysql2...; a Drizzle db's `$client`): an idle client's
+ * error (a killed server) then reaches `onError(ids, error)` (the connections that
+ * client serves) instead of being thrown as an uncaught 'error' event. Listeners the
+ * user added keep working: this is one more listener, not a replacement. Returns the
+ * function that removes every listener added.
+ */
+function watchClientErrors(clients, onError) {
+  const served = new Map(); // emitter -> ids of the connections it serves
+  clients.forEach((client, id) => {
+    for (const emitter of emittersOf(client)) {
+      const ids = served.get(emitter);
+      if (ids === undefined) served.set(emitter, [id]);
+      else if (!ids.includes(id)) ids.push(id);
+    }
+  });
+  const attached = [];
+  for (const [emitter, ids] of served) {
+    const listener = (error) => {
+      try {
+        onError(ids, error);
+      } catch {
+        // reporting must never turn the client's error into a throw inside its emit()
+      }
+    };
+    try {
+      emitter.on('error', listener);
+      attached.push([emitter, listener]);
+    } catch {
+      // an emitter whose on() throws: nothing attached, nothing to remove
+    }
+  }
+  return () => {
+    for (const [emitter, listener] of attached.splice(0)) {
+      try {
+        emitter.removeListener('error', listener);
+      } catch {
+        // as above
+      }
+    }
+  };
+}
+
+/**
+ * The connections that take part in failover (a primary with backups, or a backup)
+ * and have no health check: nothing will ever find them down. One message for all,
+ * or null.
+ */
+function uncheckedFailoverMessage(names, backups, hasCheck) {
+  const involved = new Set();
+  backups.forEach((list, id) => {
+    if (list.length === 0) return;
+    involved.add(id);
+    for (const b of list) involved.add(b);
+  });
+  const unchecked = [...involved].filter((id) => !hasCheck[id]).sort((a, b) => a - b).map((id) => `"${names[id]}"`);
+  if (unchecked.length === 0) return null;
+  return `OmniDB: ${unchecked.join(', ')} ${unchecked.length === 1 ? 'takes' : 'take'} part in failover but ` +
+    `${unchecked.length === 1 ? 'has' : 'have'} no health check, so ${unchecked.length === 1 ? 'it is' : 'they are'} never checked: ` +
+    'only call failures open a circuit, and nothing sees a server come back. Add healthCheck.checks (\'auto\' derives one from each client).';
 }
 
 /**
@@ -110,4 +173,6 @@ function onSignals(signals, shutdown) {
   };
 }
 
-module.exports = { closeClient, signalOptions, onSignals, CLOSE_METHODS: generic.CLOSE_METHODS };
+module.exports = {
+  closeClient, signalOptions, onSignals, watchClientErrors, uncheckedFailoverMessage, CLOSE_METHODS: generic.CLOSE_METHODS,
+};

@@ -234,11 +234,11 @@ function normalizeConfig(given) {
 
   const hc = section(config, 'healthCheck');
   const checks = names.map(() => null);
+  // 'auto': a native probe where the client's family gives one, else a check through
+  // the client (lib/clients/); a client no family knows is a ConfigError.
+  const auto = (i) => require('./probes').autoCheck(clients[i], names[i], duration(hc, 'timeout', 'healthCheck', 5000)); // lazily: probes.js requires this file
   if (hc.checks === 'auto') {
-    // A native probe for each client it recognises (pg, ioredis, node-redis); others get none.
-    const { autoProbe } = require('./probes'); // here: probes.js requires this file
-    const timeout = duration(hc, 'timeout', 'healthCheck', 5000);
-    names.forEach((name, i) => { checks[i] = autoProbe(clients[i], name, timeout); });
+    names.forEach((name, i) => { checks[i] = auto(i); });
   } else if (hc.checks !== undefined) {
     if (!isPlainObject(hc.checks)) {
       throw new ConfigError(`Invalid healthCheck.checks: expected 'auto' or an object of functions keyed by connection name but received ${describe(hc.checks)}`);
@@ -250,8 +250,12 @@ function normalizeConfig(given) {
           (guess ? `. Did you mean "${guess}"?` : `. Available: ${names.join(', ')}`));
       }
       if (fn === undefined) continue;
+      if (fn === 'auto') {
+        checks[index.get(name)] = auto(index.get(name));
+        continue;
+      }
       if (typeof fn !== 'function') {
-        throw new ConfigError(`Invalid healthCheck.checks.${name}: expected a function (client, { signal }) => boolean | 'healthy' | 'degraded' | 'unhealthy' but received ${describe(fn)}`);
+        throw new ConfigError(`Invalid healthCheck.checks.${name}: expected a function (client, { signal }) => boolean | 'healthy' | 'degraded' | 'unhealthy', or 'auto', but received ${describe(fn)}`);
       }
       checks[index.get(name)] = fn;
     }

@@ -16,10 +16,14 @@ const { PROBE } = require('./probes');
 const { Calls } = require('./call');
 const { HealthChecks, messageOf } = require('./checks');
 const { Stats } = require('./stats');
-const { closeClient, signalOptions, onSignals } = require('./lifecycle');
+const { closeClient, signalOptions, onSignals, watchClientErrors, uncheckedFailoverMessage } = require('./lifecycle');
 const { hostClock } = require('./host-clock');
 const { OmniDbError, CircuitOpenError, UnknownConnectionError } = require('./errors');
 const { Slot, Circuit, HEALTH_NAMES, REASONS, EventType } = require('./constants');
+
+const UNHEALTHY = HEALTH_NAMES.indexOf('unhealthy');
+// The OMNIDB_NO_HEALTH_CHECK messages this process has emitted.
+const warned = new Set();
 
 class Orchestrator extends EventEmitter {
   #names;
@@ -41,6 +45,9 @@ class Orchestrator extends EventEmitter {
   #disconnecting = null;
   #disconnected = false;
   #shutdown = null; // the cleanup of shutdownOnSignal()'s handlers
+  #state; // the core's state table (see Slot)
+  #unwatch = null; // removes the 'error' listeners on the clients, while connected
+  #uncheckedWarning; // the OMNIDB_NO_HEALTH_CHECK message, or null; emitted once
 
   /**
    * @param {object} config see README "Configuration"; validated here, throws ConfigError
@@ -58,6 +65,8 @@ class Orchestrator extends EventEmitter {
     this.#probes = opts.checks.filter((check) => check !== null && check[PROBE] !== undefined);
     this.#externalReason = names.map(() => null);
     const state = new Int32Array(names.length * Slot.COUNT);
+    this.#state = state;
+    this.#uncheckedWarning = uncheckedFailoverMessage(names, opts.native.backups, opts.native.hasCheck);
     const clock = this.#clock !== null ? this.#clock : hostClock;
     this.#time = clock;
     const now = () => clock.now();
@@ -175,8 +184,34 @@ class Orchestrator extends EventEmitter {
       return Promise.reject(new OmniDbError('Cannot connect: the orchestrator is disconnected; create a new one', 'OMNIDB_DISCONNECTED'));
     }
     if (this.#connected) return Promise.resolve();
-    if (this.#connecting === null) this.#connecting = this.#connect();
+    if (this.#connecting === null) {
+      if (this.#uncheckedWarning !== null) {
+        // Once per process for the same connections, as Node warns of a deprecation once.
+        if (!warned.has(this.#uncheckedWarning)) {
+          warned.add(this.#uncheckedWarning);
+          process.emitWarning(this.#uncheckedWarning, { code: 'OMNIDB_NO_HEALTH_CHECK' });
+        }
+        this.#uncheckedWarning = null;
+      }
+      if (this.#unwatch === null) this.#unwatch = watchClientErrors(this.#clients, (ids, error) => this.#clientError(ids, error));
+      this.#connecting = this.#connect();
+    }
     return this.#connecting;
+  }
+
+  // A client emitted 'error' (an idle pg client whose server was killed, a Redis client
+  // losing its socket): an 'error' event, and a check of each connection it serves now,
+  // unless that connection is already unhealthy (the rounds then watch it come back).
+  // The check starts from a microtask: no user code runs inside the client's emit().
+  #clientError(ids, error) {
+    if (this.#disconnected) return;
+    for (const id of ids) this.#emitError(this.#names[id], error, 'client');
+    queueMicrotask(() => {
+      for (const id of ids) {
+        if (this.#disconnected) return; // a listener disconnected
+        if (this.#state[id * Slot.COUNT + Slot.HEALTH] !== UNHEALTHY) this.#native.checkNow(id, this.#time.now());
+      }
+    });
   }
 
   async #connect() {
@@ -230,6 +265,11 @@ class Orchestrator extends EventEmitter {
       closed.add(client);
       return closeClient(this.#names[i], client, this.#closeTimeout, (error) => this.#emitError(this.#names[i], error, 'disconnect'));
     }));
+    // Only now: a client closing may still emit 'error' (an idle client cut off).
+    if (this.#unwatch !== null) {
+      this.#unwatch();
+      this.#unwatch = null;
+    }
     this.#connected = false;
     // Nothing was connected before connect(): no 'disconnected' then.
     if (wasConnected) for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });

@@ -16,6 +16,7 @@ const native = require('./native');
 const { ConfigError, OmniDbError } = require('./errors');
 const { parseDuration, describe, closest } = require('./options');
 const { safeMessage } = require('./safe');
+const { FAMILIES, specificFamilyOf } = require('./clients');
 
 /** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
 const PROBE = Symbol.for('omnidb.probe');
@@ -690,121 +691,118 @@ function mysql(target, options) {
 
 // ------------------------------------------------------------------ from a client
 
-// Which client family `client` is, or null. Reading a property that throws (a
-// getter, a Proxy trap, a revoked Proxy) means it is none we recognise.
-function kindOf(client) {
-  try {
-    return familyOf(client);
-  } catch {
-    return null;
-  }
+// The native probe kinds a client family's probe() may name: how to build each from
+// the family's fields. (A family says what it knows, lib/clients/; this file checks it.)
+const TARGETS = {
+  postgres: { options: PG_OPTIONS, build: (fields, where) => pgConfigFrom(pgFields(fields, where), where), describe: describePg },
+  redis: { options: REDIS_OPTIONS, build: (fields, where) => redisConfigFrom(redisFields(fields, where), where), describe: describeRedis },
+  mysql: { options: MYSQL_OPTIONS, build: (fields, where) => mysqlTarget(fields, where), describe: describeMysql },
+};
+
+/** The families 'auto' and fromClient() know, by name. */
+function knownFamilies(withProbe) {
+  const names = FAMILIES.filter((f) => f.name !== 'generic' && (!withProbe || typeof f.probe === 'function')).map((f) => f.name);
+  return names.join(', ');
 }
 
-function familyOf(client) {
-  if (client === null || typeof client !== 'object') return null;
-  if (client.connectionParameters !== null && typeof client.connectionParameters === 'object' &&
-      typeof client.query === 'function') return 'pg-client';
-  if (client.options !== null && typeof client.options === 'object' && typeof client.totalCount === 'number' &&
-      typeof client.query === 'function') return 'pg-pool';
-  if (client.isCluster === true) return 'ioredis-cluster';
-  if (client.isCluster === false && client.options !== null && typeof client.options === 'object') return 'ioredis';
-  if (client.options !== null && typeof client.options === 'object' && typeof client.sendCommand === 'function' &&
-      typeof client.isOpen === 'boolean') return 'node-redis';
-  return null;
-}
-
-function pgFieldsFromParameters(cp) {
-  const fields = { host: cp.host, port: cp.port, user: cp.user, password: cp.password, database: cp.database };
-  if (cp.ssl !== undefined && cp.ssl !== null) fields.ssl = cp.ssl;
-  if (typeof cp.application_name === 'string' && cp.application_name) fields.application_name = cp.application_name;
-  if (typeof cp.options === 'string' && cp.options) fields.options = cp.options;
-  return fields;
-}
-
-function pgFieldsFromPool(pool, where) {
-  // pg's own Client class applies pg's defaults and PG* environment variables exactly.
-  if (typeof pool.Client === 'function') {
-    try {
-      const cp = new pool.Client(pool.options).connectionParameters;
-      if (cp && typeof cp === 'object') return pgFieldsFromParameters(cp);
-    } catch {
-      // fall through: read the options as given
-    }
-  }
-  const o = pool.options;
-  const fields = o.connectionString !== undefined ? pgFields(text(o.connectionString, `${where}.options.connectionString`), where) : {};
-  for (const key of ['host', 'port', 'user', 'password', 'database', 'ssl']) {
-    if (o[key] !== undefined && fields[key] === undefined) fields[key] = o[key];
-  }
-  if (fields.host === undefined) fields.host = 'localhost';
-  return fields;
-}
-
-function redisFieldsFromOptions(o, kind, where) {
-  if (kind === 'ioredis') {
-    if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
-      throw new ConfigError(`Invalid ${where}: an ioredis client behind Sentinel is not supported by probes.fromClient(); ` +
-        'probe the servers with probes.redis(url)');
-    }
-    return { host: o.host, port: o.port, path: o.path || undefined, username: o.username || undefined,
-      password: o.password || undefined, db: o.db, tls: o.tls };
-  }
-  // node-redis: { url, socket: { host, port, path, tls }, username, password, database }
-  const fields = o.url !== undefined ? redisFieldsFromUrl(text(o.url, `${where}.options.url`), where) : {};
-  const s = o.socket || {};
-  if (s.host !== undefined) fields.host = s.host;
-  if (s.port !== undefined) fields.port = s.port;
-  if (s.path !== undefined) fields.path = s.path;
-  if (s.tls) fields.tls = s.tls;
-  if (o.username !== undefined) fields.username = o.username;
-  if (o.password !== undefined) fields.password = o.password;
-  if (o.database !== undefined) fields.db = o.database;
-  return fields;
-}
-
-function probeFromClient(client, options, where) {
-  const kind = kindOf(client);
-  if (kind === null) {
-    throw new ConfigError(`Invalid ${where}: expected a pg Pool or Client, an ioredis client or a node-redis client ` +
-      `but received ${describe(client)}`);
-  }
-  if (kind === 'ioredis-cluster') {
-    throw new ConfigError(`Invalid ${where}: an ioredis Cluster has many servers; probe each with probes.redis(url)`);
-  }
-  if (kind === 'pg-client' || kind === 'pg-pool') {
-    requireSupport('postgres');
-    const fields = kind === 'pg-client' ? pgFieldsFromParameters(client.connectionParameters) : pgFieldsFromPool(client, where);
-    const config = pgConfigFrom(fields, `${where} (its connection options)`);
-    probeOptions(options, `${where} options`, PG_OPTIONS, config);
-    return makeCheck(config, describePg(config));
-  }
-  requireSupport('redis');
-  const config = redisConfigFrom(redisFieldsFromOptions(client.options, kind, where), `${where} (its connection options)`);
-  probeOptions(options, `${where} options`, REDIS_OPTIONS, config);
-  return makeCheck(config, describeRedis(config));
+function familyName(family) {
+  return family === null ? 'none' : family.name;
 }
 
 /**
- * A native probe for the server a `pg` Pool/Client, `ioredis` or node-redis client
- * talks to, from the client's own options. Throws ConfigError for anything else.
+ * `{ family, target }` for `client`: its family (null when no family recognises it) and
+ * the native probe target that family derives from the client's options (null when it
+ * cannot tell, or has no probe). Throws ConfigError when reading the options throws.
  */
-function fromClient(client, options) {
-  return probeFromClient(client, options, 'probes.fromClient() client');
-}
-
-/** For healthCheck.checks: 'auto': a probe when the client is recognised, else null. */
-function autoProbe(client, name, timeout) {
-  if (kindOf(client) === null) return null;
-  const where = `healthCheck.checks 'auto' for connection "${name}"`;
+function targetOf(client, where) {
+  let family = null;
   try {
-    return probeFromClient(client, { timeout }, where);
+    family = specificFamilyOf(client);
+  } catch {
+    family = null;
+  }
+  let target = null;
+  try {
+    if (family !== null && typeof family.probe === 'function') target = family.probe(client) || null;
   } catch (err) {
     if (err instanceof OmniDbError) throw err;
     // A recognised client whose options then throw when read (a getter, a Proxy).
     throw new ConfigError(`Invalid ${where}: reading the client's connection options threw: ${safeMessage(err)}`, { cause: err });
   }
+  return { family, target };
+}
+
+function buildProbe(target, options, where) {
+  const spec = TARGETS[target.kind];
+  if (spec === undefined) {
+    throw new ConfigError(`Invalid ${where}: its family names a native probe of kind ${describe(target.kind)}, which this build does not have`);
+  }
+  requireSupport(target.kind);
+  const config = spec.build(target.fields, `${where} (its connection options)`);
+  probeOptions(options, `${where} options`, spec.options, config);
+  return makeCheck(config, spec.describe(config));
+}
+
+/** Whether a native probe of `kind` can run here (known and built into the addon). */
+function nativeKind(kind) {
+  const support = native.probeSupport;
+  return TARGETS[kind] !== undefined && support !== undefined && support[kind] === true && typeof native.NativeProbe === 'function';
+}
+
+/**
+ * A native probe for the server a client talks to, from the client's own options:
+ * pg Pool or Client, postgres.js, Knex on PostgreSQL, Drizzle over one of those,
+ * ioredis, node-redis (lib/clients/ says which). Throws ConfigError for anything else.
+ */
+function fromClient(client, options) {
+  const where = 'probes.fromClient() client';
+  const { family, target } = targetOf(client, where);
+  if (target === null) {
+    throw new ConfigError(family === null
+      ? `Invalid ${where}: expected a client OmniDB can probe natively (${knownFamilies(true)}) but received ${describeClient(client)}`
+      : `Invalid ${where}: a native probe target cannot be derived from this ${family.name} client's options; ` +
+        'pass its server to probes.postgres(url) / probes.redis(url), or use checks: \'auto\', which checks it through the client');
+  }
+  return buildProbe(target, options, where);
+}
+
+/**
+ * For healthCheck.checks: 'auto' (or checks: { name: 'auto' }): a native probe when the
+ * client's family gives a target and the addon has that kind, else a check through the
+ * client itself (its family's check()). ConfigError, naming the connection and what it
+ * received, when no family recognises the client.
+ */
+function autoCheck(client, name, timeout) {
+  const where = `healthCheck.checks 'auto' for connection "${name}"`;
+  const { family, target } = targetOf(client, where);
+  // A native probe when its kind is built in; when it is not and there is no check
+  // through the client either, buildProbe() says what to install.
+  if (target !== null && (nativeKind(target.kind) || family === null || typeof family.check !== 'function')) {
+    return buildProbe(target, { timeout }, where);
+  }
+  if (family === null || typeof family.check !== 'function') {
+    throw new ConfigError(`Invalid ${where}: no client family recognises it (received ${describeClient(client)}); ` +
+      `'auto' knows ${knownFamilies(false)} clients. ` +
+      'Give this connection a check function instead: checks: { ' + JSON.stringify(name) + ': async (client) => ... }');
+  }
+  const check = (c, ctx) => family.check(c, ctx);
+  Object.defineProperty(check, 'description', { value: `${familyName(family)} check through the client`, enumerable: true });
+  return check;
+}
+
+function describeClient(client) {
+  const what = describe(client);
+  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return what;
+  try {
+    const ctor = Object.getPrototypeOf(client) && Object.getPrototypeOf(client).constructor;
+    const named = ctor && typeof ctor.name === 'string' && ctor.name !== '' && ctor.name !== 'Object' && ctor.name !== 'Function' ? ` (${ctor.name})` : '';
+    const keys = Object.keys(client).slice(0, 6);
+    return `${what}${named}${keys.length ? ` with keys ${keys.join(', ')}` : ''}`;
+  } catch {
+    return what;
+  }
 }
 
 const probes = { postgres, redis, mysql, fromClient };
 
-module.exports = { probes, autoProbe, PROBE, mysqlTarget };
+module.exports = { probes, autoCheck, PROBE, mysqlTarget };

@@ -372,9 +372,14 @@ describe("healthCheck.checks: 'auto' with clients that throw when read", () => {
     ['a Proxy whose every trap throws', () => new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }))],
   ];
 
-  test.each(hostile)('%s is not a client family OmniDB probes: no check, no throw', (_, makeClient) => {
-    const db = make({ connections: { a: makeClient(), b: {} }, healthCheck: { checks: 'auto' } });
-    expect(db.list()).toEqual(['a', 'b']);
+  test.each(hostile)("%s is of no client family: 'auto' throws a ConfigError naming the connection", (_, makeClient) => {
+    expect(() => make({ connections: { a: makeClient() }, healthCheck: { checks: 'auto' } }))
+      .toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(`'auto' for connection "a": no client family recognises it`) }));
+  });
+
+  test("checks: { name: 'auto' } asks for one connection; a plain object is of no family", () => {
+    expect(() => make({ connections: { a: {}, b: {} }, healthCheck: { checks: { b: 'auto' } } }))
+      .toThrow(/'auto' for connection "b": no client family recognises it \(received an object\)/);
   });
 
   test.each(hostile)('probes.fromClient(%s) throws a ConfigError', (_, makeClient) => {

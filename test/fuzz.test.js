@@ -318,6 +318,8 @@ function genConfig(fz) {
       if (k < 15) {
         hc.checks = 'auto';
         fz.note("checks 'auto'");
+        // No client genClient() makes is of a family 'auto' knows: a ConfigError naming it.
+        if (names.length > 0) bad("healthCheck.checks 'auto' for connection");
       } else if (k < 25) {
         hc.checks = fz.pick([42, 'manual', []]);
         fz.note(`checks ${show(hc.checks)}`);

@@ -100,11 +100,14 @@ export interface HealthCheckConfig<T = Record<string, any>> {
   /** Consecutive failed checks needed to become `'unhealthy'`. Default `1`. */
   fall?: number;
   /**
-   * One check per connection name; each receives that connection's client. `'auto'`:
-   * a native probe ({@link probes.fromClient}) for every connection whose client is a
-   * pg Pool/Client, an ioredis or a node-redis client; none for the others.
+   * One check per connection name; each receives that connection's client. `'auto'`
+   * (for all, or as one connection's check): derived from the client's family
+   * (README "Clients"): a native probe where its options name one server (pg,
+   * postgres.js, Knex and Drizzle on PostgreSQL, ioredis, node-redis), else a check
+   * through the client itself (Kysely, Prisma...). A client of no known family is a
+   * {@link ConfigError} naming the connection.
    */
-  checks?: { [K in keyof T]?: HealthCheckFn<T[K]> } | 'auto';
+  checks?: { [K in keyof T]?: HealthCheckFn<T[K]> | 'auto' } | 'auto';
 }
 
 // ---------------------------------------------------------------------------
@@ -986,7 +989,10 @@ export declare const probes: {
    * `'replica'` when read-only or replicating, else `'primary'`; lag from Seconds_Behind_Master.
    */
   mysql(target: string | MysqlTarget, options?: MysqlProbeOptions): Probe;
-  /** A probe for the server a pg Pool/Client, ioredis or node-redis client talks to, from its own options. */
+  /**
+   * A probe for the server a client talks to, from its own options: a pg Pool/Client,
+   * postgres.js, Knex on PostgreSQL, Drizzle over one of those, ioredis, node-redis.
+   */
   fromClient(client: object, options?: PostgresProbeOptions): Probe;
 };
 

@@ -10,9 +10,11 @@
 //   recognise(client) -> boolean
 //               Whether `client` is of this family. Reads only what it must; may
 //               throw (a getter, a Proxy): the caller treats a throw as "not this".
-//   close(client) -> Promise|void            (optional)
-//               The graceful close (pg `end()`, Redis `quit()`, Kysely `destroy()`...).
-//   forceClose(client) -> Promise|void       (optional)
+//   close(client, { timeoutMs }) -> Promise|void            (optional)
+//               The graceful close (pg `end()`, Redis `quit()`, Kysely `destroy()`...);
+//               `timeoutMs` is the closeTimeout it runs under, for a client whose own
+//               close takes a deadline (postgres.js `end({ timeout })`).
+//   forceClose(client, { timeoutMs }) -> Promise|void       (optional)
 //               What to do when the graceful close fails or outlives its share of
 //               closeTimeout (Redis `disconnect()`); the rest of the budget bounds it.
 //   check(client, { signal }) -> Promise<HealthCheckResult>   (optional)
@@ -22,6 +24,9 @@
 //   probe(client) -> { kind: 'postgres'|'redis'|'mysql', fields } | null   (optional)
 //               The native probe target derived from the client's own options
 //               (fields as lib/probes.js takes them); null when it cannot tell.
+//   emitters(client) -> EventEmitter[]      (optional)
+//               The EventEmitters whose 'error' the orchestrator listens to while
+//               connected, when not the client itself (Drizzle: its `$client`).
 //   classify(error) -> 'caller' | 'connection' | null   (optional)
 //               'caller': the caller's own fault, no sign of the server's health
 //               (syntax, data, constraint, Redis reply errors); 'connection': the
@@ -36,8 +41,17 @@
 
 const generic = require('./generic');
 
-/** In the order asked: the first family that recognises a client is its family. */
+/**
+ * In the order asked: the first family that recognises a client is its family. A
+ * wrapper comes before what it wraps (a Drizzle db holds a pg Pool in `$client`).
+ */
 const FAMILIES = [
+  require('./drizzle'),
+  require('./prisma'),
+  require('./kysely'),
+  require('./knex'),
+  require('./postgres'),
+  require('./pg'),
   require('./ioredis'),
   require('./node-redis'),
   require('./mysql2'),
@@ -63,6 +77,25 @@ function familyOf(client) {
 function specificFamilyOf(client) {
   const family = familyOf(client);
   return family === generic ? null : family;
+}
+
+function isEmitter(value) {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') &&
+    typeof value.on === 'function' && typeof value.removeListener === 'function' && typeof value.emit === 'function';
+}
+
+/**
+ * The EventEmitters to listen to for `client`'s 'error': its family's emitters(), else
+ * the client itself when it is one. Never throws (a client that throws when read has none).
+ */
+function emittersOf(client) {
+  try {
+    const family = familyOf(client);
+    const list = typeof family.emitters === 'function' ? family.emitters(client) : [client];
+    return Array.isArray(list) ? list.filter(isEmitter) : [];
+  } catch {
+    return [];
+  }
 }
 
 const MAX_CAUSE_DEPTH = 8;
@@ -98,4 +131,4 @@ function classifyError(error) {
   return null;
 }
 
-module.exports = { FAMILIES, familyOf, specificFamilyOf, classifyError };
+module.exports = { FAMILIES, familyOf, specificFamilyOf, classifyError, emittersOf };

@@ -75,6 +75,12 @@ void Orchestrator::SetExternalCircuit(int32_t id, CircuitState state, int64_t no
   Refresh(now);
 }
 
+bool Orchestrator::CheckNow(int32_t id, int64_t now) {
+  if (!running_ || !config_.has_check[id] || checking(id)) return false;
+  StartCheck(id, 0, now);
+  return true;
+}
+
 void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
   CheckSlot& slot = checks_[id];
   slot.token = next_token_++;

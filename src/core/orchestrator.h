@@ -109,6 +109,11 @@ class Orchestrator {
                    const std::string& error, int64_t now);
   // Mirrors an external breaker's state for routing.
   void SetExternalCircuit(int32_t id, CircuitState state, int64_t now);
+  // Starts a check of `id` now, outside the rounds (the host saw a sign of trouble:
+  // its client reported an error). The rounds keep their cadence. False, and nothing
+  // happens, when not running, when `id` has no check, or when one (or its retry) is
+  // already going.
+  bool CheckNow(int32_t id, int64_t now);
 
   // Where a call to `id` that just failed on `failed` may be retried: the first
   // usable connection (circuit closed, health not unhealthy) among `id` and its

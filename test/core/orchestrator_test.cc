@@ -522,6 +522,30 @@ TEST_F(OrchestratorTest, StartWhileRunningIsANoOp) {
   EXPECT_EQ(RunDue(kT0 + 5), (Lines{"check primary attempt 0", "check replica attempt 0"}));
 }
 
+TEST_F(OrchestratorTest, CheckNowStartsACheckOutsideTheRound) {
+  EXPECT_FALSE(core_->CheckNow(kPrimary, kT0));  // not running
+  StartMonitoring(kT0);
+  EXPECT_FALSE(core_->CheckNow(kPrimary, kT0 + 5));  // its round's check is in flight
+  Answer(kPrimary, kGood, kT0 + 10);
+  EXPECT_TRUE(core_->CheckNow(kPrimary, kT0 + 20));
+  EXPECT_EQ(TakeLog(), Lines{"check primary attempt 0"});
+  Answer(kPrimary, kFailed, kT0 + 30);
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy", "open primary (HealthCheckFailed)",
+                              "failover primary -> replica (was primary)"}));
+  // The rounds keep their cadence.
+  Answer(kReplica, kGood, kT0 + 30);
+  EXPECT_EQ(RunDue(kT0 + kInterval), (Lines{"check primary attempt 0", "check replica attempt 0"}));
+}
+
+TEST_F(OrchestratorTest, CheckNowWithoutACheckDoesNothing) {
+  OrchestratorConfig c = Pair();
+  c.has_check = {false, true};
+  Build(c);
+  StartMonitoring(kT0);
+  EXPECT_FALSE(core_->CheckNow(kPrimary, kT0 + 5));
+  EXPECT_EQ(TakeLog(), Lines{});
+}
+
 TEST_F(OrchestratorTest, HealthyAnswerEmitsNothing) {
   StartMonitoring();
   Answer(kPrimary, kGood, kT0 + 10);

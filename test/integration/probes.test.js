@@ -157,8 +157,8 @@ describe('validation at probes.*() call time', () => {
     expect(() => probes.redis('http://cache')).toThrow(/expected a redis:\/\/ or unix:\/\/ URL/);
   });
 
-  test('fromClient() recognises pg, ioredis and node-redis clients and nothing else', () => {
-    expect(() => probes.fromClient({ query() {} })).toThrow(/expected a pg Pool or Client, an ioredis client or a node-redis client but received an object/);
+  test('fromClient() recognises pg, ioredis and node-redis clients (and the families of lib/clients/) and nothing else', () => {
+    expect(() => probes.fromClient({ query() {} })).toThrow(/expected a client OmniDB can probe natively \(.*pg.*ioredis, node-redis\) but received an object/);
     const pool = new pg.Pool({ connectionString: c.primary.authUrl });
     expect(probes.fromClient(pool).description).toBe(`postgres://omnidb@127.0.0.1:${c.primary.port}/omnidb_test`);
     const client = new pg.Client({ host: '127.0.0.1', port: c.primary.port, user: 'postgres', database: 'omnidb_test' });
@@ -457,7 +457,7 @@ describe('in healthCheck.checks', () => {
     const pool = new pg.Pool({ connectionString: c.primary.authUrl });
     const redis = new Redis(c.redis.url, { lazyConnect: true });
     const before = await probeBackends();
-    const db = new Orchestrator({ connections: { pool, redis, other: {} }, healthCheck: { checks: 'auto', interval: '1h' } });
+    const db = new Orchestrator({ connections: { pool, redis, other: {} }, healthCheck: { checks: { pool: 'auto', redis: 'auto' }, interval: '1h' } });
     await db.connect();
     const m = db.metrics();
     expect(m.pool).toMatchObject({ status: 'healthy', role: 'primary' });
