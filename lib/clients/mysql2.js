@@ -3,6 +3,7 @@
 // callback flavour or the promise one (`mysql2/promise`, or `pool.promise()`), whose
 // objects wrap the callback ones (`.pool`, `.connection`). Everything here goes
 // through the callback object underneath, so both flavours behave alike.
+const { bySqlState } = require('./sqlstate');
 const { untilAborted, startCheck } = require('./check-support');
 
 // Error codes (mysql2 `code`) of the caller's own mistakes: the server answered, the
@@ -101,7 +102,9 @@ function verdictOf(error) {
     if (CONNECTION_CODES.has(code)) return 'connection';
   }
   if (typeof message === 'string' && CONNECTION_MESSAGES.has(message)) return 'connection';
-  return null;
+  // A code this list does not know yet: the server's SQLSTATE says what kind it is
+  // (22 data, 23 constraint, 42 syntax or access rule: the caller's fault).
+  return bySqlState(error.sqlState) === 'caller' ? 'caller' : null;
 }
 
 module.exports = {
