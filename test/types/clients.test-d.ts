@@ -35,3 +35,26 @@ db.execute('drizzle', (c) => { expectType<NodePgDatabase<Record<string, never>> 
 probes.fromClient(pool);
 probes.fromClient(sql);
 probes.fromClient(kx);
+
+// Redis and MySQL clients.
+import Redis from 'ioredis';
+import { createClient } from 'redis5';
+import * as mysql from 'mysql2/promise';
+import { createPool as createCallbackPool, Pool as CallbackPool } from 'mysql2';
+
+const ioredis = new Redis({ lazyConnect: true });
+const nodeRedis = createClient({ url: 'redis://localhost:6379' });
+const mysqlPool = mysql.createPool({ uri: 'mysql://app@localhost/app' });
+const callbackPool = createCallbackPool({ uri: 'mysql://app@localhost/app' });
+
+const caches = new Orchestrator({
+  connections: { cache: ioredis, sessions: nodeRedis, mysql: mysqlPool, legacy: callbackPool },
+  healthCheck: { checks: 'auto' },
+});
+caches.execute('cache', (c) => { expectType<Redis>(c); return c.get('k'); })
+  .then((v) => expectType<string | null>(v));
+caches.execute('sessions', (c) => { expectType<typeof nodeRedis>(c); return c.get('k'); });
+caches.execute('mysql', (c) => { expectType<mysql.Pool>(c); return c.query('SELECT 1'); });
+caches.execute('legacy', (c) => { expectType<CallbackPool>(c); return true; });
+probes.fromClient(ioredis);
+probes.fromClient(mysqlPool);
