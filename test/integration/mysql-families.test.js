@@ -1,5 +1,5 @@
 'use strict';
-// Kysely on MySQL (MysqlDialect over a mysql2 pool) against the harness's real MariaDB
+// Kysely on MySQL (MysqlDialect over a mysql2 pool), and mysql2 with checks: 'auto', against the harness's real MariaDB
 // primary and replica: execute() returns rows; the caller's mistakes, wrapped by
 // Kysely or not, leave a threshold-1 circuit closed; checks: 'auto' checks it through
 // Kysely; killing the primary makes the error in flight a connection error, so an
@@ -101,5 +101,19 @@ test('primary killed: the read in flight is a connection error and runs again on
     await db.disconnect();
     await m.stopServer('primary'); // forgets the killed process
     await m.startServer('primary');
+  }
+});
+
+test("a mysql2 pool with checks: 'auto' gets the native MySQL probe, from the pool's own options", async () => {
+  const primary = require('mysql2/promise').createPool({ uri: m.primary.url, connectTimeout: 2000 });
+  const replica = require('mysql2/promise').createPool({ uri: m.replica.url, connectTimeout: 2000 });
+  const db = new Orchestrator({ connections: { primary, replica }, healthCheck: { interval: '1h', checks: 'auto' } });
+  await db.connect();
+  try {
+    const metrics = db.metrics();
+    expect(metrics.primary).toMatchObject({ status: 'healthy', role: 'primary' });
+    expect(metrics.replica).toMatchObject({ status: 'healthy', role: 'replica' });
+  } finally {
+    await db.disconnect();
   }
 });
