@@ -158,7 +158,7 @@ describe('validation at probes.*() call time', () => {
   });
 
   test('fromClient() recognises pg, ioredis and node-redis clients (and the families of lib/clients/) and nothing else', () => {
-    expect(() => probes.fromClient({ query() {} })).toThrow(/expected a client OmniDB can probe natively \(.*pg.*ioredis, node-redis\) but received an object/);
+    expect(() => probes.fromClient({ query() {} })).toThrow(/expected a client OmniDB can probe natively \(.*pg.*ioredis, node-redis.*\) but received an object/);
     const pool = new pg.Pool({ connectionString: c.primary.authUrl });
     expect(probes.fromClient(pool).description).toBe(`postgres://omnidb@127.0.0.1:${c.primary.port}/omnidb_test`);
     const client = new pg.Client({ host: '127.0.0.1', port: c.primary.port, user: 'postgres', database: 'omnidb_test' });
@@ -166,9 +166,12 @@ describe('validation at probes.*() call time', () => {
     const redis = new Redis({ lazyConnect: true, port: c.redis.port, password: PASSWORD, db: 2 });
     expect(probes.fromClient(redis).description).toBe(`redis://localhost:${c.redis.port}/2`);
     redis.disconnect();
-    const nodeRedis = { isOpen: false, sendCommand() {}, options: { url: `redis://default:${PASSWORD}@127.0.0.1:${c.redis.port}/1` } };
+    const nodeRedis = require('redis4').createClient({ url: `redis://default:${PASSWORD}@127.0.0.1:${c.redis.port}/1` });
     expect(probes.fromClient(nodeRedis).description).toBe(`redis://default@127.0.0.1:${c.redis.port}/1`);
-    expect(() => probes.fromClient({ isCluster: true, options: {} })).toThrow(/ioredis Cluster/);
+    // A Cluster has many servers: no one target to derive (checks: 'auto' checks it through the client).
+    const cluster = new Redis.Cluster([{ host: '127.0.0.1', port: c.redis.port }], { lazyConnect: true });
+    expect(() => probes.fromClient(cluster)).toThrow(/cannot be derived from this ioredis client/);
+    cluster.disconnect();
   });
 });
 
