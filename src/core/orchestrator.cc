@@ -18,8 +18,8 @@ Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table, int
   Refresh(0);
 }
 
-void Orchestrator::Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason,
-                        uint64_t token, int64_t now) {
+void Orchestrator::Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason, uint64_t token,
+                        int64_t now) {
   events_.push_back(Event{type, conn, a, b, reason, token, now});
 }
 
@@ -85,15 +85,14 @@ void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
   scheduler_.Add(now + config_.timeout_ms, TimerKind::kCheckTimeout, id, slot.token);
 }
 
-void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
-                               const std::string& error, int64_t now) {
+void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome, const std::string& error,
+                               int64_t now) {
   if (token == 0 || checks_[id].token != token) return;
   TrackCheck(id, now - checks_[id].started_at, false);
   FinishAttempt(id, outcome, error, now);
 }
 
-void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error,
-                                 int64_t now) {
+void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now) {
   CheckSlot& slot = checks_[id];
   const uint64_t token = slot.token;
   slot.token = 0;
@@ -105,12 +104,10 @@ void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::st
   ApplyHealth(id, outcome, error, now);
 }
 
-void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error,
-                               int64_t now) {
+void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now) {
   HealthTransition t;
   if (health_[id].Apply(outcome, error, now, &t)) {
-    Emit(EventType::kHealthChanged, id, static_cast<int32_t>(t.from),
-         static_cast<int32_t>(t.to), 0, 0, now);
+    Emit(EventType::kHealthChanged, id, static_cast<int32_t>(t.from), static_cast<int32_t>(t.to), 0, 0, now);
     if (t.to == HealthStatus::kUnhealthy) {
       OnCircuit(id, circuits_[id].ForceOpen(CircuitReason::kHealthCheckFailed), now);
     } else if (t.from == HealthStatus::kUnhealthy) {
@@ -133,12 +130,8 @@ void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now
                        circuits_[id].generation());
       }
       break;
-    case CircuitState::kHalfOpen:
-      Emit(EventType::kCircuitHalfOpen, id, 0, 0, reason, 0, now);
-      break;
-    case CircuitState::kClosed:
-      Emit(EventType::kCircuitClose, id, 0, 0, reason, 0, now);
-      break;
+    case CircuitState::kHalfOpen: Emit(EventType::kCircuitHalfOpen, id, 0, 0, reason, 0, now); break;
+    case CircuitState::kClosed: Emit(EventType::kCircuitClose, id, 0, 0, reason, 0, now); break;
   }
 }
 
@@ -154,8 +147,7 @@ bool Orchestrator::Stale(const TimerEntry& e) const {
     case TimerKind::kHealthRound: return !running_ || e.token != round_token_;
     case TimerKind::kCheckTimeout: return checks_[e.conn].token != e.token;
     case TimerKind::kCheckRetry: return !running_ || checks_[e.conn].retry != e.token;
-    case TimerKind::kCircuitReset:
-      return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
+    case TimerKind::kCircuitReset: return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
   }
   return false;
 }
@@ -184,9 +176,7 @@ void Orchestrator::RunDue(int64_t now) {
         Emit(EventType::kCheckAbort, e.conn, 0, 0, 0, e.token, now);
         TrackCheck(e.conn, now - slot.started_at, true);
         FinishAttempt(e.conn, CheckOutcome::kFailed,
-                      "Health check timed out after " + std::to_string(config_.timeout_ms) +
-                          "ms",
-                      now);
+                      "Health check timed out after " + std::to_string(config_.timeout_ms) + "ms", now);
         break;
       }
       case TimerKind::kCheckRetry: {
@@ -196,8 +186,7 @@ void Orchestrator::RunDue(int64_t now) {
         break;
       }
       case TimerKind::kCircuitReset: {
-        const CircuitTransition t =
-            circuits_[e.conn].OnResetTimer(static_cast<uint32_t>(e.token));
+        const CircuitTransition t = circuits_[e.conn].OnResetTimer(static_cast<uint32_t>(e.token));
         OnCircuit(e.conn, t, now);
         if (t.changed()) Refresh(now);
         break;
@@ -231,13 +220,11 @@ int64_t Orchestrator::circuit_ms(int32_t id, CircuitState state, int64_t now) co
 }
 
 bool Orchestrator::Usable(int32_t id) const {
-  return health_[id].status() != HealthStatus::kUnhealthy &&
-         circuits_[id].state() == CircuitState::kClosed;
+  return health_[id].status() != HealthStatus::kUnhealthy && circuits_[id].state() == CircuitState::kClosed;
 }
 
 bool Orchestrator::OnTrial(int32_t id) const {
-  return health_[id].status() != HealthStatus::kUnhealthy &&
-         circuits_[id].state() == CircuitState::kHalfOpen;
+  return health_[id].status() != HealthStatus::kUnhealthy && circuits_[id].state() == CircuitState::kHalfOpen;
 }
 
 int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
