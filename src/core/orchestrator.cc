@@ -1,5 +1,7 @@
 #include "orchestrator.h"
 
+#include <cstddef>
+
 namespace omnidb {
 
 Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table, int64_t now)
@@ -238,7 +240,7 @@ int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
 void Orchestrator::Refresh(int64_t now) {
   const int32_t n = static_cast<int32_t>(circuits_.size());
   for (int32_t i = 0; i < n; ++i) {
-    int32_t* row = table_ + i * kSlotCount;
+    int32_t* row = table_ + static_cast<std::ptrdiff_t>(i) * kSlotCount;
     row[kSlotCircuit] = static_cast<int32_t>(circuits_[i].state());
     row[kSlotHealth] = static_cast<int32_t>(health_[i].status());
     row[kSlotFailures] = circuits_[i].failures();
@@ -247,7 +249,7 @@ void Orchestrator::Refresh(int64_t now) {
   auto on_trial = [this](int32_t c) { return OnTrial(c); };
   for (int32_t i = 0; i < n; ++i) {
     if (!router_.has_backups(i)) continue;
-    int32_t* row = table_ + i * kSlotCount;
+    int32_t* row = table_ + static_cast<std::ptrdiff_t>(i) * kSlotCount;
     // A half-open primary stays behind a usable backup: only its trial calls reach
     // it (the host asks Acquire(i) for those), so recovery waits for the circuit to
     // close instead of sending every call back at the first sign of life.

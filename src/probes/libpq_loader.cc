@@ -42,6 +42,7 @@ namespace {
 constexpr const char* kLibpqSoname = "libpq.so.5";
 
 struct Libpq {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `name` is a declarator here; it cannot be parenthesised.
 #define OMNIDB_LIBPQ_SLOT(name) decltype(&::name) name = nullptr;
   OMNIDB_LIBPQ_FUNCTIONS(OMNIDB_LIBPQ_SLOT)
 #undef OMNIDB_LIBPQ_SLOT

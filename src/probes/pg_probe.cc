@@ -146,7 +146,7 @@ void PgProbe::StartConnect() {
   reused_ = false;
   const PgTarget& t = config_.target;
   if (t.hostaddr.empty() && NeedsResolution(t.host)) {
-    ResolveThen(t.host, [this](std::vector<std::string> addresses) { Connect(addresses); });
+    ResolveThen(t.host, [this](const std::vector<std::string>& addresses) { Connect(addresses); });
     return;
   }
   Connect({});

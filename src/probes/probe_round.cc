@@ -36,7 +36,7 @@ void ProbeRound::ResolveThen(const std::string& host, std::function<void(std::ve
   phase_ = Phase::kResolving;
   resolving_ = host;
   resolver_->Resolve(
-      host, [this, next = std::move(next)](std::vector<std::string> addresses, std::string error) {
+      host, [this, next = std::move(next)](std::vector<std::string> addresses, const std::string& error) {
         if (phase_ != Phase::kResolving) return;
         if (!error.empty() || addresses.empty()) {
           Fail("could not resolve host \"" + resolving_ + "\": " + (error.empty() ? "no addresses" : error));

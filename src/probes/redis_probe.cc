@@ -258,7 +258,7 @@ void RedisProbe::SendRound() {
 }
 
 // PING, ROLE and INFO replication go out preformatted: no formatting per round.
-void RedisProbe::Send(Command command, std::vector<std::string> argv) {
+void RedisProbe::Send(Command command, const std::vector<std::string>& argv) {
   if (ctx_ == nullptr) return;
   static const std::string kPing = "*1\r\n$4\r\nPING\r\n";
   static const std::string kRole = "*1\r\n$4\r\nROLE\r\n";

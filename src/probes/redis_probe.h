@@ -79,7 +79,7 @@ class RedisProbe : public ProbeRound {
   void StartConnect() override;
   void ConnectNext();
   void SendRound();
-  void Send(Command command, std::vector<std::string> argv);
+  void Send(Command command, const std::vector<std::string>& argv);
   // Decides, after hiredis has returned, whether the round is over.
   void Settle();
   void DropConnection() override;
