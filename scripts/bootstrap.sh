@@ -51,6 +51,8 @@ checks=(
   "libmariadb-dev|test -e /usr/include/mariadb/mysql.h"
   "mariadb-server|test -x /usr/sbin/mariadbd || command -v mariadbd"
   "libgtest-dev|test -e /usr/include/gtest/gtest.h"
+  "clang-format|command -v clang-format"
+  "clang-tidy|command -v clang-tidy"
 )
 missing=()
 for c in "${checks[@]}"; do
