@@ -95,8 +95,8 @@ async function main() {
     const first = await Promise.all(all.map((fn) => fn()));
     const connectRound = performance.now() - t0;
     connectDelay.disable();
-    const failed = first.filter((r) => r.status !== 'healthy');
-    if (failed.length) throw new Error(`${failed.length} probes failed the first round: ${failed[0].error}`);
+    const unhealthy = first.filter((r) => r.status !== 'healthy');
+    if (unhealthy.length) throw new Error(`${unhealthy.length} probes failed the first round: ${unhealthy[0].error}`);
 
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();

@@ -12,7 +12,8 @@ std::string LoopTimer::Arm(int64_t delay_ms, bool keep_alive) {
   }
   handle_.SetRef(keep_alive);
   uv_update_time(loop_);  // the loop's time is cached: a timer armed after long JS would fire at once
-  const int err = uv_timer_start(handle_.get(), OnTimer, static_cast<uint64_t>(delay_ms < 0 ? 0 : delay_ms), 0);
+  const int err =
+      uv_timer_start(handle_.get(), OnTimer, static_cast<uint64_t>(delay_ms < 0 ? 0 : delay_ms), 0);
   return err == 0 ? std::string() : UvError("uv_timer_start", err);
 }
 

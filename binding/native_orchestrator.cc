@@ -7,13 +7,9 @@ namespace omnidb_binding {
 
 namespace {
 
-int32_t Int(const Napi::Object& o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int32Value();
-}
+int32_t Int(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().Int32Value(); }
 
-int64_t Ms(const Napi::Object& o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int64Value();
-}
+int64_t Ms(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().Int64Value(); }
 
 omnidb::OrchestratorConfig ReadConfig(const Napi::Object& o) {
   omnidb::OrchestratorConfig config;
@@ -49,23 +45,22 @@ omnidb::OrchestratorConfig ReadConfig(const Napi::Object& o) {
 }  // namespace
 
 Napi::Function NativeOrchestrator::Define(Napi::Env env) {
-  return DefineClass(
-      env, "NativeOrchestrator",
-      {
-          InstanceMethod<&NativeOrchestrator::Start>("start"),
-          InstanceMethod<&NativeOrchestrator::Stop>("stop"),
-          InstanceMethod<&NativeOrchestrator::Close>("close"),
-          InstanceMethod<&NativeOrchestrator::Acquire>("acquire"),
-          InstanceMethod<&NativeOrchestrator::ReleaseTrial>("releaseTrial"),
-          InstanceMethod<&NativeOrchestrator::RecordSuccess>("recordSuccess"),
-          InstanceMethod<&NativeOrchestrator::RecordFailure>("recordFailure"),
-          InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
-          InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
-          InstanceMethod<&NativeOrchestrator::RunDue>("runDue"),
-          InstanceMethod<&NativeOrchestrator::CheckNow>("checkNow"),
-          InstanceMethod<&NativeOrchestrator::Fallback>("fallback"),
-          InstanceMethod<&NativeOrchestrator::Details>("details"),
-      });
+  return DefineClass(env, "NativeOrchestrator",
+                     {
+                         InstanceMethod<&NativeOrchestrator::Start>("start"),
+                         InstanceMethod<&NativeOrchestrator::Stop>("stop"),
+                         InstanceMethod<&NativeOrchestrator::Close>("close"),
+                         InstanceMethod<&NativeOrchestrator::Acquire>("acquire"),
+                         InstanceMethod<&NativeOrchestrator::ReleaseTrial>("releaseTrial"),
+                         InstanceMethod<&NativeOrchestrator::RecordSuccess>("recordSuccess"),
+                         InstanceMethod<&NativeOrchestrator::RecordFailure>("recordFailure"),
+                         InstanceMethod<&NativeOrchestrator::ReportCheck>("reportCheck"),
+                         InstanceMethod<&NativeOrchestrator::SetExternalCircuit>("setExternalCircuit"),
+                         InstanceMethod<&NativeOrchestrator::RunDue>("runDue"),
+                         InstanceMethod<&NativeOrchestrator::CheckNow>("checkNow"),
+                         InstanceMethod<&NativeOrchestrator::Fallback>("fallback"),
+                         InstanceMethod<&NativeOrchestrator::Details>("details"),
+                     });
 }
 
 NativeOrchestrator::NativeOrchestrator(const Napi::CallbackInfo& info)
@@ -154,8 +149,8 @@ void NativeOrchestrator::DrainEvents(napi_env env) {
   napi_value self;
   napi_value dispatch;
   napi_value global;
-  if (napi_get_reference_value(env, static_cast<napi_ref>(*this), &self) != napi_ok ||
-      self == nullptr || napi_get_named_property(env, self, "dispatch", &dispatch) != napi_ok ||
+  if (napi_get_reference_value(env, static_cast<napi_ref>(*this), &self) != napi_ok || self == nullptr ||
+      napi_get_named_property(env, self, "dispatch", &dispatch) != napi_ok ||
       napi_get_global(env, &global) != napi_ok) {
     return;
   }
@@ -163,8 +158,8 @@ void NativeOrchestrator::DrainEvents(napi_env env) {
   while (!closed_ && core_->TakeEvent(&e)) {
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    const double values[7] = {static_cast<double>(e.type), static_cast<double>(e.conn),
-                              static_cast<double>(e.a),    static_cast<double>(e.b),
+    const double values[7] = {static_cast<double>(e.type),   static_cast<double>(e.conn),
+                              static_cast<double>(e.a),      static_cast<double>(e.b),
                               static_cast<double>(e.reason), static_cast<double>(e.token),
                               static_cast<double>(e.at)};
     napi_value args[7];

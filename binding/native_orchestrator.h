@@ -67,8 +67,8 @@ class NativeOrchestrator : public Napi::ObjectWrap<NativeOrchestrator> {
 
   std::unique_ptr<omnidb::Orchestrator> core_;
   Napi::Reference<Napi::Int32Array> table_;
-  int64_t now_ = 0;               // the latest time JS passed
-  int64_t scheduled_due_ = -1;    // what JS was last told (see Schedule)
+  int64_t now_ = 0;             // the latest time JS passed
+  int64_t scheduled_due_ = -1;  // what JS was last told (see Schedule)
   bool scheduled_keep_ = false;
   bool closing_ = false;  // close() was called: nothing starts or runs any more
   bool closed_ = false;   // and its flush has finished: no more events reach JS

@@ -89,7 +89,8 @@ omnidb::MysqlProbeConfig ReadMysql(const Napi::Object& o) {
 
 // The layout lib/probes.js decodes.
 double Code(const omnidb::ProbeResult& r) {
-  return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) | (r.lag_kind << 5));
+  return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) |
+                             (r.lag_kind << 5));
 }
 
 uv_loop_t* LoopOrThrow(Napi::Env env) {
@@ -167,7 +168,6 @@ NativeProbe::~NativeProbe() {
   probe_.reset();  // drops the connection: the watcher lets go of the socket first
   timer_.Close();
 }
-
 
 Napi::Value NativeProbe::Check(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

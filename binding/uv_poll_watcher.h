@@ -49,8 +49,8 @@ class UvPollWatcher : public omnidb::IoWatcher {
   Callback callback_;
   Teardown teardown_;
   void* owner_;
-  int fd_ = -1;      // the fd the open handle watches
-  int active_ = 0;   // the uv events the handle is started with; 0 when stopped
+  int fd_ = -1;     // the fd the open handle watches
+  int active_ = 0;  // the uv events the handle is started with; 0 when stopped
   bool keep_alive_ = true;
   std::string error_;  // why the last Want() failed
   UvHandle<uv_poll_t> handle_;

@@ -97,7 +97,7 @@ function flagsOf(options) {
       known++;
     }
     if (options.timeout !== undefined || options.signal !== undefined) return -1;
-    for (const key in options) if (--known < 0) return -1;
+    for (const _key in options) if (--known < 0) return -1;
     return flags;
   } catch {
     return -1;

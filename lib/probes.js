@@ -53,8 +53,8 @@ function isPlainObject(value) {
 }
 
 /** A target string with any password in it masked, for messages. */
-function mask(text) {
-  return String(text)
+function mask(target) {
+  return String(target)
     // Up to the last '@': a password typed with a raw '/' or '@' is still masked
     // (over-masking an '@' in the query beats showing a password).
     .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):.*@/i, '$1:***@')

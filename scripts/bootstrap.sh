@@ -51,6 +51,8 @@ checks=(
   "libmariadb-dev|test -e /usr/include/mariadb/mysql.h"
   "mariadb-server|test -x /usr/sbin/mariadbd || command -v mariadbd"
   "libgtest-dev|test -e /usr/include/gtest/gtest.h"
+  "clang-format|command -v clang-format"
+  "clang-tidy|command -v clang-tidy"
 )
 # The test suite also renders the demo report in a headless browser.
 if [[ ${OMNIDB_BOOTSTRAP_FOR:-} == test ]]; then

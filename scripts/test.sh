@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Full test run (what CI runs): bootstrap, GoogleTest core, sanitized core, Jest, tsd.
+# Full test run (what CI runs): bootstrap, linters, GoogleTest core, sanitized core, Jest, tsd.
 # Any failing step stops the script with a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'echo "test.sh: FAILED (exit $?) at line $LINENO" >&2' ERR
 
 OMNIDB_BOOTSTRAP_FOR=test bash scripts/bootstrap.sh
+
+# First: a lint finding fails the run before anything is built.
+echo "== lint"
+bash scripts/lint.sh
 
 echo "== core: GoogleTest (build-core, Release)"
 cmake -S . -B build-core -DCMAKE_BUILD_TYPE=Release -DOMNIDB_BUILD_TESTS=ON >/dev/null
@@ -31,5 +35,5 @@ echo "== tsd (test/types)"
 npx tsd
 echo "tsd: ok"
 
-echo "core ${core:-?}, core+sanitizers ${asan:-?}, jest ${jest}, tsd ok"
+echo "lint clean, core ${core:-?}, core+sanitizers ${asan:-?}, jest ${jest}, tsd ok"
 echo "summary: $(( ${core:-0} + ${asan:-0} + jest )) passed, 0 failed"

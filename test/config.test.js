@@ -392,7 +392,7 @@ describe("healthCheck.checks: 'auto' with clients that throw when read", () => {
     const pool = { totalCount: 0, query() {}, get options() { reads += 1; if (reads > 2) throw new Error('later read'); return {}; } };
     let err;
     try {
-      new Orchestrator({ connections: { pg: pool }, healthCheck: { checks: 'auto' } }); // eslint-disable-line no-new
+      new Orchestrator({ connections: { pg: pool }, healthCheck: { checks: 'auto' } });
     } catch (e) {
       err = e;
     }

@@ -530,7 +530,7 @@ describe('disconnect() from inside an event listener', () => {
 });
 
 describe('shutdownOnSignal({ exitProcess: false })', () => {
-  let cleanups = [];
+  const cleanups = [];
   afterEach(() => {
     for (const c of cleanups.splice(0)) c();
   });
@@ -841,7 +841,6 @@ describe('registry', () => {
 
   test('in sloppy mode assigning to size or isConnected is ignored', () => {
     const db = make({ connections: { a: {} } });
-    // eslint-disable-next-line no-new-func
     const assign = new Function('db', 'db.size = 9; db.isConnected = true; return [db.size, db.isConnected];');
     expect(assign(db)).toEqual([1, false]);
   });

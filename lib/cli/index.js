@@ -4,7 +4,7 @@
 // process.exit(), so a clean run also shows that nothing was left open.
 const { parseArgs, UsageError, USAGE } = require('./args');
 const { urlSource, configSource } = require('./sources');
-const { usable, lines, table, json } = require('./format');
+const { usable, lines, json } = require('./format');
 const { redact } = require('./redact');
 
 /** Builds every source first, so a bad URL fails before anything connects. */

@@ -62,7 +62,7 @@ function readiness(db, options) {
 function errorHandler(db, options) {
   assertOrchestrator(db, 'errorHandler(db)');
   const opts = errorMappingOptions(options, 'errorHandler(db, options)');
-  // eslint-disable-next-line no-unused-vars -- Express recognises error handlers by their four parameters
+  // Express recognises error handlers by their four parameters.
   return function omnidbErrorHandler(err, req, res, next) {
     const answer = res.headersSent ? null : httpError(db, err, opts);
     if (answer === null) {

@@ -75,8 +75,8 @@ async function omnidbPlugin(fastify, options) {
       if (replyWith(db, mapping, reply, err)) return reply;
       throw err;
     };
-    fastify.addHook('onRoute', (routeOptions) => {
-      if (routeOptions.errorHandler === undefined) routeOptions.errorHandler = mapOrRethrow;
+    fastify.addHook('onRoute', (added) => {
+      if (added.errorHandler === undefined) added.errorHandler = mapOrRethrow;
     });
   }
 }

@@ -24,10 +24,8 @@ void CircuitBreaker::Open(int64_t now, CircuitReason reason, CircuitTransition* 
 
 Admission CircuitBreaker::TryAcquire() {
   switch (state_) {
-    case CircuitState::kClosed:
-      return Admission::kAdmitted;
-    case CircuitState::kOpen:
-      return Admission::kRejected;
+    case CircuitState::kClosed: return Admission::kAdmitted;
+    case CircuitState::kOpen: return Admission::kRejected;
     case CircuitState::kHalfOpen:
       if (trials_ >= config_.half_open_max_calls) return Admission::kRejected;
       ++trials_;
@@ -63,8 +61,7 @@ CircuitTransition CircuitBreaker::OnFailure(uint32_t trial, int64_t now) {
       (void)trial;  // any failure while half-open reopens, trial or not
       Open(now, CircuitReason::kHalfOpenFailure, &t);
       break;
-    case CircuitState::kOpen:
-      break;  // a late outcome of a call admitted before the circuit opened
+    case CircuitState::kOpen: break;  // a late outcome of a call admitted before the circuit opened
   }
   return t;
 }

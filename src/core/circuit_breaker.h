@@ -26,11 +26,11 @@ enum class CircuitReason : int32_t {
 };
 
 struct CircuitConfig {
-  bool enabled = true;  // false: count failures, never open or close by itself (SetExternal only)
-  int32_t threshold = 5;           // consecutive failures that open the circuit
+  bool enabled = true;    // false: count failures, never open or close by itself (SetExternal only)
+  int32_t threshold = 5;  // consecutive failures that open the circuit
   int64_t reset_timeout_ms = 30000;
-  int32_t half_open_successes = 2; // consecutive half-open successes that close it
-  int32_t half_open_max_calls = 2; // trial calls admitted at once while half-open
+  int32_t half_open_successes = 2;  // consecutive half-open successes that close it
+  int32_t half_open_max_calls = 2;  // trial calls admitted at once while half-open
 };
 
 struct CircuitTransition {
@@ -75,8 +75,7 @@ class CircuitBreaker {
   CircuitTransition OnResetTimer(uint32_t generation);
   // Whether that timer would move this circuit to half-open.
   bool reset_pending(uint32_t generation) const {
-    return state_ == CircuitState::kOpen && !held_ && generation == generation_ &&
-           reset_deadline_ >= 0;
+    return state_ == CircuitState::kOpen && !held_ && generation == generation_ && reset_deadline_ >= 0;
   }
   // Health turned unhealthy: open and stay open (no reset timer) until ForceClose.
   CircuitTransition ForceOpen(CircuitReason reason);

@@ -23,8 +23,7 @@ std::string JoinNames(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::string FailoverRouter::Validate(const std::vector<std::string>& names,
-                                     const Spec& spec) {
+std::string FailoverRouter::Validate(const std::vector<std::string>& names, const Spec& spec) {
   const size_t n = names.size();
   std::vector<std::vector<int32_t>> edges(n);
   for (const auto& [primary, backups] : spec) {
@@ -39,12 +38,12 @@ std::string FailoverRouter::Validate(const std::vector<std::string>& names,
       }
       const int32_t b = IndexOf(names, backup);
       if (b < 0) {
-        return "Failover config error: backup \"" + backup + "\" for primary \"" +
-               primary + "\" not found in connections. Available: " + JoinNames(names);
+        return "Failover config error: backup \"" + backup + "\" for primary \"" + primary +
+               "\" not found in connections. Available: " + JoinNames(names);
       }
       if (std::find(edges[p].begin(), edges[p].end(), b) != edges[p].end()) {
-        return "Failover config error: backup \"" + backup + "\" listed twice for primary \"" +
-               primary + "\"";
+        return "Failover config error: backup \"" + backup + "\" listed twice for primary \"" + primary +
+               "\"";
       }
       edges[p].push_back(b);
     }

@@ -2,8 +2,7 @@
 
 namespace omnidb {
 
-bool HealthState::Apply(CheckOutcome outcome, const std::string& error, int64_t now,
-                        HealthTransition* out) {
+bool HealthState::Apply(CheckOutcome outcome, const std::string& error, int64_t now, HealthTransition* out) {
   last_check_at_ = now;
   HealthStatus next = status_;
   if (outcome == CheckOutcome::kFailed) {
@@ -14,9 +13,8 @@ bool HealthState::Apply(CheckOutcome outcome, const std::string& error, int64_t 
   } else {
     failures_ = 0;
     if (successes_ < INT32_MAX) ++successes_;
-    const HealthStatus answered = outcome == CheckOutcome::kDegraded
-                                      ? HealthStatus::kDegraded
-                                      : HealthStatus::kHealthy;
+    const HealthStatus answered =
+        outcome == CheckOutcome::kDegraded ? HealthStatus::kDegraded : HealthStatus::kHealthy;
     // Leaving unhealthy waits for `rise` good checks; moving between healthy and
     // degraded follows every answer.
     if (status_ != HealthStatus::kUnhealthy || successes_ >= config_.rise) next = answered;

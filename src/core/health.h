@@ -40,8 +40,7 @@ class HealthState {
   const std::string& last_error() const { return last_error_; }
 
   // Applies one outcome; returns true and fills *out when the status changed.
-  bool Apply(CheckOutcome outcome, const std::string& error, int64_t now,
-             HealthTransition* out);
+  bool Apply(CheckOutcome outcome, const std::string& error, int64_t now, HealthTransition* out);
 
   // The most recent transitions, oldest first; at most kHistory.
   size_t history_size() const { return history_count_; }

@@ -1,5 +1,7 @@
 #include "orchestrator.h"
 
+#include <cstddef>
+
 namespace omnidb {
 
 Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table, int64_t now)
@@ -18,8 +20,8 @@ Orchestrator::Orchestrator(const OrchestratorConfig& config, int32_t* table, int
   Refresh(0);
 }
 
-void Orchestrator::Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason,
-                        uint64_t token, int64_t now) {
+void Orchestrator::Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason, uint64_t token,
+                        int64_t now) {
   events_.push_back(Event{type, conn, a, b, reason, token, now});
 }
 
@@ -91,15 +93,14 @@ void Orchestrator::StartCheck(int32_t id, int32_t attempt, int64_t now) {
   scheduler_.Add(now + config_.timeout_ms, TimerKind::kCheckTimeout, id, slot.token);
 }
 
-void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
-                               const std::string& error, int64_t now) {
+void Orchestrator::ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome, const std::string& error,
+                               int64_t now) {
   if (token == 0 || checks_[id].token != token) return;
   TrackCheck(id, now - checks_[id].started_at, false);
   FinishAttempt(id, outcome, error, now);
 }
 
-void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error,
-                                 int64_t now) {
+void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now) {
   CheckSlot& slot = checks_[id];
   const uint64_t token = slot.token;
   slot.token = 0;
@@ -111,12 +112,10 @@ void Orchestrator::FinishAttempt(int32_t id, CheckOutcome outcome, const std::st
   ApplyHealth(id, outcome, error, now);
 }
 
-void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error,
-                               int64_t now) {
+void Orchestrator::ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now) {
   HealthTransition t;
   if (health_[id].Apply(outcome, error, now, &t)) {
-    Emit(EventType::kHealthChanged, id, static_cast<int32_t>(t.from),
-         static_cast<int32_t>(t.to), 0, 0, now);
+    Emit(EventType::kHealthChanged, id, static_cast<int32_t>(t.from), static_cast<int32_t>(t.to), 0, 0, now);
     if (t.to == HealthStatus::kUnhealthy) {
       OnCircuit(id, circuits_[id].ForceOpen(CircuitReason::kHealthCheckFailed), now);
     } else if (t.from == HealthStatus::kUnhealthy) {
@@ -139,12 +138,8 @@ void Orchestrator::OnCircuit(int32_t id, const CircuitTransition& t, int64_t now
                        circuits_[id].generation());
       }
       break;
-    case CircuitState::kHalfOpen:
-      Emit(EventType::kCircuitHalfOpen, id, 0, 0, reason, 0, now);
-      break;
-    case CircuitState::kClosed:
-      Emit(EventType::kCircuitClose, id, 0, 0, reason, 0, now);
-      break;
+    case CircuitState::kHalfOpen: Emit(EventType::kCircuitHalfOpen, id, 0, 0, reason, 0, now); break;
+    case CircuitState::kClosed: Emit(EventType::kCircuitClose, id, 0, 0, reason, 0, now); break;
   }
 }
 
@@ -160,8 +155,7 @@ bool Orchestrator::Stale(const TimerEntry& e) const {
     case TimerKind::kHealthRound: return !running_ || e.token != round_token_;
     case TimerKind::kCheckTimeout: return checks_[e.conn].token != e.token;
     case TimerKind::kCheckRetry: return !running_ || checks_[e.conn].retry != e.token;
-    case TimerKind::kCircuitReset:
-      return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
+    case TimerKind::kCircuitReset: return !circuits_[e.conn].reset_pending(static_cast<uint32_t>(e.token));
   }
   return false;
 }
@@ -190,9 +184,7 @@ void Orchestrator::RunDue(int64_t now) {
         Emit(EventType::kCheckAbort, e.conn, 0, 0, 0, e.token, now);
         TrackCheck(e.conn, now - slot.started_at, true);
         FinishAttempt(e.conn, CheckOutcome::kFailed,
-                      "Health check timed out after " + std::to_string(config_.timeout_ms) +
-                          "ms",
-                      now);
+                      "Health check timed out after " + std::to_string(config_.timeout_ms) + "ms", now);
         break;
       }
       case TimerKind::kCheckRetry: {
@@ -202,8 +194,7 @@ void Orchestrator::RunDue(int64_t now) {
         break;
       }
       case TimerKind::kCircuitReset: {
-        const CircuitTransition t =
-            circuits_[e.conn].OnResetTimer(static_cast<uint32_t>(e.token));
+        const CircuitTransition t = circuits_[e.conn].OnResetTimer(static_cast<uint32_t>(e.token));
         OnCircuit(e.conn, t, now);
         if (t.changed()) Refresh(now);
         break;
@@ -237,13 +228,11 @@ int64_t Orchestrator::circuit_ms(int32_t id, CircuitState state, int64_t now) co
 }
 
 bool Orchestrator::Usable(int32_t id) const {
-  return health_[id].status() != HealthStatus::kUnhealthy &&
-         circuits_[id].state() == CircuitState::kClosed;
+  return health_[id].status() != HealthStatus::kUnhealthy && circuits_[id].state() == CircuitState::kClosed;
 }
 
 bool Orchestrator::OnTrial(int32_t id) const {
-  return health_[id].status() != HealthStatus::kUnhealthy &&
-         circuits_[id].state() == CircuitState::kHalfOpen;
+  return health_[id].status() != HealthStatus::kUnhealthy && circuits_[id].state() == CircuitState::kHalfOpen;
 }
 
 int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
@@ -257,7 +246,7 @@ int32_t Orchestrator::Fallback(int32_t id, int32_t failed) const {
 void Orchestrator::Refresh(int64_t now) {
   const int32_t n = static_cast<int32_t>(circuits_.size());
   for (int32_t i = 0; i < n; ++i) {
-    int32_t* row = table_ + i * kSlotCount;
+    int32_t* row = table_ + static_cast<std::ptrdiff_t>(i) * kSlotCount;
     row[kSlotCircuit] = static_cast<int32_t>(circuits_[i].state());
     row[kSlotHealth] = static_cast<int32_t>(health_[i].status());
     row[kSlotFailures] = circuits_[i].failures();
@@ -266,7 +255,7 @@ void Orchestrator::Refresh(int64_t now) {
   auto on_trial = [this](int32_t c) { return OnTrial(c); };
   for (int32_t i = 0; i < n; ++i) {
     if (!router_.has_backups(i)) continue;
-    int32_t* row = table_ + i * kSlotCount;
+    int32_t* row = table_ + static_cast<std::ptrdiff_t>(i) * kSlotCount;
     // A half-open primary stays behind a usable backup: only its trial calls reach
     // it (the host asks Acquire(i) for those), so recovery waits for the circuit to
     // close instead of sending every call back at the first sign of life.

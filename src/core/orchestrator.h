@@ -59,12 +59,12 @@ struct Event {
 // counts and call latency live in JS (lib/metrics.js): the hot path never enters
 // the core.
 struct ConnectionMetrics {
-  int64_t circuit_ms[3] = {0, 0, 0};  // by CircuitState, up to circuit_since
-  int64_t circuit_since = 0;          // when the current circuit state began
-  int64_t checks = 0;                 // check attempts finished (answered or timed out)
-  int64_t check_timeouts = 0;         // of which timed out
-  int64_t check_latency_sum_ms = 0;   // start to answer (timeouts count their limit)
-  int64_t check_latency_last_ms = -1; // -1 before the first
+  int64_t circuit_ms[3] = {0, 0, 0};   // by CircuitState, up to circuit_since
+  int64_t circuit_since = 0;           // when the current circuit state began
+  int64_t checks = 0;                  // check attempts finished (answered or timed out)
+  int64_t check_timeouts = 0;          // of which timed out
+  int64_t check_latency_sum_ms = 0;    // start to answer (timeouts count their limit)
+  int64_t check_latency_last_ms = -1;  // -1 before the first
   int64_t check_latency_max_ms = 0;
 };
 
@@ -105,8 +105,7 @@ class Orchestrator {
   void RecordFailure(int32_t id, uint32_t trial, int64_t now);
   // Result of the check started by the kCheckStart event with `token`. Stale
   // tokens (timed out, superseded, stopped) are ignored.
-  void ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome,
-                   const std::string& error, int64_t now);
+  void ReportCheck(int32_t id, uint64_t token, CheckOutcome outcome, const std::string& error, int64_t now);
   // Mirrors an external breaker's state for routing.
   void SetExternalCircuit(int32_t id, CircuitState state, int64_t now);
   // Starts a check of `id` now, outside the rounds (the host saw a sign of trouble:
@@ -152,8 +151,7 @@ class Orchestrator {
   void FinishAttempt(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now);
   void ApplyHealth(int32_t id, CheckOutcome outcome, const std::string& error, int64_t now);
   void OnCircuit(int32_t id, const CircuitTransition& t, int64_t now);
-  void Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason,
-            uint64_t token, int64_t now);
+  void Emit(EventType type, int32_t conn, int32_t a, int32_t b, int32_t reason, uint64_t token, int64_t now);
   // Publishes the state table and emits failover/recovery for changed routes.
   void Refresh(int64_t now);
   bool Stale(const TimerEntry& e) const;

@@ -9,8 +9,8 @@
 // Orchestrator::next_due()).
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <queue>
 #include <vector>
 

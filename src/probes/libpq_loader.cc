@@ -42,6 +42,7 @@ namespace {
 constexpr const char* kLibpqSoname = "libpq.so.5";
 
 struct Libpq {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `name` is a declarator here; it cannot be parenthesised.
 #define OMNIDB_LIBPQ_SLOT(name) decltype(&::name) name = nullptr;
   OMNIDB_LIBPQ_FUNCTIONS(OMNIDB_LIBPQ_SLOT)
 #undef OMNIDB_LIBPQ_SLOT
@@ -59,9 +60,9 @@ const Libpq& Get() {
       lib.error = why != nullptr ? why : std::string(kLibpqSoname) + ": cannot be loaded";
       return;
     }
-#define OMNIDB_LIBPQ_RESOLVE(name)                                              \
-  if (lib.error.empty()) {                                                      \
-    lib.name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));       \
+#define OMNIDB_LIBPQ_RESOLVE(name)                                                  \
+  if (lib.error.empty()) {                                                          \
+    lib.name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));           \
     if (lib.name == nullptr) lib.error = std::string(kLibpqSoname) + ": no " #name; \
   }
     OMNIDB_LIBPQ_FUNCTIONS(OMNIDB_LIBPQ_RESOLVE)
@@ -92,10 +93,10 @@ const char* LoadLibpq() {
 // out-of-memory answer) and nothing else is reached: every other call needs a PGconn or
 // a PGresult first. The remaining fallbacks only keep the functions total.
 #define OMNIDB_LIBPQ_FORWARD(ret, name, params, args, fallback) \
-  ret name params {                                               \
-    const Libpq* lib = Usable();                                  \
-    if (lib == nullptr) return fallback;                          \
-    return lib->name args;                                        \
+  ret name params {                                             \
+    const Libpq* lib = Usable();                                \
+    if (lib == nullptr) return fallback;                        \
+    return lib->name args;                                      \
   }
 #define OMNIDB_LIBPQ_FORWARD_VOID(name, params, args) \
   void name params {                                  \
@@ -103,30 +104,31 @@ const char* LoadLibpq() {
     if (lib != nullptr) lib->name args;               \
   }
 
-OMNIDB_LIBPQ_FORWARD_VOID(PQclear, (PGresult* res), (res))
-OMNIDB_LIBPQ_FORWARD(PostgresPollingStatusType, PQconnectPoll, (PGconn* conn), (conn), PGRES_POLLING_FAILED)
+OMNIDB_LIBPQ_FORWARD_VOID(PQclear, (PGresult * res), (res))
+OMNIDB_LIBPQ_FORWARD(PostgresPollingStatusType, PQconnectPoll, (PGconn * conn), (conn), PGRES_POLLING_FAILED)
 OMNIDB_LIBPQ_FORWARD(PGconn*, PQconnectStartParams,
                      (const char* const* keywords, const char* const* values, int expand_dbname),
                      (keywords, values, expand_dbname), nullptr)
-OMNIDB_LIBPQ_FORWARD(int, PQconsumeInput, (PGconn* conn), (conn), 0)
-OMNIDB_LIBPQ_FORWARD(char*, PQerrorMessage, (const PGconn* conn), (conn), const_cast<char*>("libpq is not loaded"))
-OMNIDB_LIBPQ_FORWARD_VOID(PQfinish, (PGconn* conn), (conn))
-OMNIDB_LIBPQ_FORWARD(int, PQflush, (PGconn* conn), (conn), -1)
+OMNIDB_LIBPQ_FORWARD(int, PQconsumeInput, (PGconn * conn), (conn), 0)
+OMNIDB_LIBPQ_FORWARD(char*, PQerrorMessage, (const PGconn* conn), (conn),
+                     const_cast<char*>("libpq is not loaded"))
+OMNIDB_LIBPQ_FORWARD_VOID(PQfinish, (PGconn * conn), (conn))
+OMNIDB_LIBPQ_FORWARD(int, PQflush, (PGconn * conn), (conn), -1)
 OMNIDB_LIBPQ_FORWARD_VOID(PQfreemem, (void* ptr), (ptr))
-OMNIDB_LIBPQ_FORWARD(PGresult*, PQgetResult, (PGconn* conn), (conn), nullptr)
+OMNIDB_LIBPQ_FORWARD(PGresult*, PQgetResult, (PGconn * conn), (conn), nullptr)
 OMNIDB_LIBPQ_FORWARD(int, PQgetisnull, (const PGresult* res, int tup, int field), (res, tup, field), 1)
 OMNIDB_LIBPQ_FORWARD(char*, PQgetvalue, (const PGresult* res, int tup, int field), (res, tup, field),
                      const_cast<char*>(""))
-OMNIDB_LIBPQ_FORWARD(int, PQisBusy, (PGconn* conn), (conn), 0)
+OMNIDB_LIBPQ_FORWARD(int, PQisBusy, (PGconn * conn), (conn), 0)
 OMNIDB_LIBPQ_FORWARD(int, PQnfields, (const PGresult* res), (res), 0)
-OMNIDB_LIBPQ_FORWARD(PGnotify*, PQnotifies, (PGconn* conn), (conn), nullptr)
+OMNIDB_LIBPQ_FORWARD(PGnotify*, PQnotifies, (PGconn * conn), (conn), nullptr)
 OMNIDB_LIBPQ_FORWARD(int, PQntuples, (const PGresult* res), (res), 0)
 OMNIDB_LIBPQ_FORWARD(char*, PQresStatus, (ExecStatusType status), (status), const_cast<char*>(""))
 OMNIDB_LIBPQ_FORWARD(char*, PQresultErrorMessage, (const PGresult* res), (res), const_cast<char*>(""))
 OMNIDB_LIBPQ_FORWARD(ExecStatusType, PQresultStatus, (const PGresult* res), (res), PGRES_FATAL_ERROR)
-OMNIDB_LIBPQ_FORWARD(int, PQsendQuery, (PGconn* conn, const char* query), (conn, query), 0)
-OMNIDB_LIBPQ_FORWARD(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn* conn, PQnoticeProcessor proc, void* arg),
-                     (conn, proc, arg), nullptr)
-OMNIDB_LIBPQ_FORWARD(int, PQsetnonblocking, (PGconn* conn, int arg), (conn, arg), -1)
+OMNIDB_LIBPQ_FORWARD(int, PQsendQuery, (PGconn * conn, const char* query), (conn, query), 0)
+OMNIDB_LIBPQ_FORWARD(PQnoticeProcessor, PQsetNoticeProcessor,
+                     (PGconn * conn, PQnoticeProcessor proc, void* arg), (conn, proc, arg), nullptr)
+OMNIDB_LIBPQ_FORWARD(int, PQsetnonblocking, (PGconn * conn, int arg), (conn, arg), -1)
 OMNIDB_LIBPQ_FORWARD(int, PQsocket, (const PGconn* conn), (conn), -1)
 OMNIDB_LIBPQ_FORWARD(ConnStatusType, PQstatus, (const PGconn* conn), (conn), CONNECTION_BAD)

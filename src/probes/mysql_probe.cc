@@ -31,7 +31,8 @@ std::string MysqlReplicaStatusStatement(const std::string& server_info, unsigned
   return version >= since ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS";
 }
 
-std::string MysqlRoundQuery(const std::string& query, bool detect_role, const std::string& replica_statement) {
+std::string MysqlRoundQuery(const std::string& query, bool detect_role,
+                            const std::string& replica_statement) {
   std::string q = query;
   // "SELECT 1;" would leave an empty statement between the semicolons: a syntax error.
   while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
@@ -56,7 +57,8 @@ bool ApplyMysqlRole(const MysqlRoleFacts& facts, ProbeObservation* seen) {
   } else if (facts.replicating) {
     seen->lag_unknown_reason = "replication is not running: IO thread " +
                                (facts.io_running.empty() ? std::string("?") : facts.io_running) +
-                               ", SQL thread " + (facts.sql_running.empty() ? std::string("?") : facts.sql_running);
+                               ", SQL thread " +
+                               (facts.sql_running.empty() ? std::string("?") : facts.sql_running);
   } else if (!facts.have_status) {
     seen->lag_unknown_reason = "the replica status could not be read: " +
                                (facts.status_error.empty() ? std::string("no answer") : facts.status_error);
@@ -119,7 +121,8 @@ std::string Column(MYSQL_ROW row, const unsigned long* lengths, int index, bool*
 
 }  // namespace
 
-MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver,
+                       ResultCallback on_result)
     : ProbeRound(watcher, resolver, std::move(on_result), DescribeMysqlTarget(config.target),
                  config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {
@@ -179,8 +182,9 @@ void MysqlProbe::ConnectNext() {
   op_ = Op::kConnect;
   tcp_connected_ = false;
   connect_ret_ = nullptr;
-  const int status = mysql_real_connect_start(&connect_ret_, conn_, host, user, t.password.c_str(), db,
-                                              static_cast<unsigned int>(t.port), socket, CLIENT_MULTI_STATEMENTS);
+  const int status =
+      mysql_real_connect_start(&connect_ret_, conn_, host, user, t.password.c_str(), db,
+                               static_cast<unsigned int>(t.port), socket, CLIENT_MULTI_STATEMENTS);
   Drive(status);
 }
 
@@ -213,7 +217,8 @@ int MysqlProbe::Completed() {
         const unsigned int code = mysql_errno(conn_);
         const std::string message = LibraryError();
         DropConnection();
-        if ((code == CR_CONN_HOST_ERROR || code == CR_CONNECTION_ERROR) && next_address_ < addresses_.size()) {
+        if ((code == CR_CONN_HOST_ERROR || code == CR_CONNECTION_ERROR) &&
+            next_address_ < addresses_.size()) {
           ConnectNext();
           return -1;
         }
@@ -256,8 +261,7 @@ int MysqlProbe::Completed() {
       op_ = Op::kStore;
       res_ret_ = nullptr;
       return mysql_store_result_start(&res_ret_, conn_);
-    case Op::kNone:
-      return -1;
+    case Op::kNone: return -1;
   }
   // A statement failed.
   const unsigned int code = mysql_errno(conn_);
@@ -336,7 +340,8 @@ void MysqlProbe::OnIo(int events) {
   int ready = 0;
   if (events & kIoReadable) ready |= MYSQL_WAIT_READ;
   if (events & kIoWritable) ready |= MYSQL_WAIT_WRITE;
-  if (events & kIoError) ready |= waiting_ & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);  // the library's I/O finds out why
+  if (events & kIoError)
+    ready |= waiting_ & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);  // the library's I/O finds out why
   if (ready == 0) ready = waiting_ & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
   int status = 0;
   switch (op_) {
@@ -345,17 +350,10 @@ void MysqlProbe::OnIo(int events) {
       watcher_->Stop();
       status = mysql_real_connect_cont(&connect_ret_, conn_, ready);
       break;
-    case Op::kQuery:
-      status = mysql_real_query_cont(&int_ret_, conn_, ready);
-      break;
-    case Op::kStore:
-      status = mysql_store_result_cont(&res_ret_, conn_, ready);
-      break;
-    case Op::kNext:
-      status = mysql_next_result_cont(&int_ret_, conn_, ready);
-      break;
-    case Op::kNone:
-      return;
+    case Op::kQuery: status = mysql_real_query_cont(&int_ret_, conn_, ready); break;
+    case Op::kStore: status = mysql_store_result_cont(&res_ret_, conn_, ready); break;
+    case Op::kNext: status = mysql_next_result_cont(&int_ret_, conn_, ready); break;
+    case Op::kNone: return;
   }
   Drive(status);
 }
@@ -406,12 +404,11 @@ std::string MysqlProbe::LibraryError() const {
 std::string MysqlProbe::WhatWeWaitFor() const {
   switch (phase_) {
     case Phase::kConnecting:
-      return tcp_connected_ ? "while connecting (waiting for the server's greeting or its answer to authentication)"
-                            : "while connecting (waiting for the TCP connection to be accepted)";
-    case Phase::kQuerying:
-      return "waiting for the reply to \"" + query_label_ + "\"";
-    default:
-      return "";
+      return tcp_connected_
+                 ? "while connecting (waiting for the server's greeting or its answer to authentication)"
+                 : "while connecting (waiting for the TCP connection to be accepted)";
+    case Phase::kQuerying: return "waiting for the reply to \"" + query_label_ + "\"";
+    default: return "";
   }
 }
 
@@ -422,7 +419,8 @@ void MysqlProbe::AfterRound(bool kept) {
 
 #else  // !OMNIDB_HAVE_MARIADB
 
-MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+MysqlProbe::MysqlProbe(MysqlProbeConfig config, IoWatcher* watcher, Resolver* resolver,
+                       ResultCallback on_result)
     : ProbeRound(watcher, resolver, std::move(on_result), DescribeMysqlTarget(config.target),
                  config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {}

@@ -37,7 +37,7 @@ typedef struct st_mysql_res MYSQL_RES;
 namespace omnidb {
 
 struct MysqlTarget {
-  std::string host;         // a name or an IP literal; empty: localhost
+  std::string host;  // a name or an IP literal; empty: localhost
   int port = 3306;
   std::string socket_path;  // a unix socket instead of host/port
   std::string user;
@@ -60,12 +60,12 @@ std::string MysqlRoundQuery(const std::string& query, bool detect_role, const st
 struct MysqlRoleFacts {
   bool have_read_only = false;
   bool read_only = false;
-  bool have_status = false;      // the replica status statement answered
-  std::string status_error;      // ... or failed with this (e.g. no privilege)
-  bool replicating = false;      // it returned a row: a replication source is configured
-  bool seconds_null = true;      // Seconds_Behind_Master was NULL
+  bool have_status = false;  // the replica status statement answered
+  std::string status_error;  // ... or failed with this (e.g. no privilege)
+  bool replicating = false;  // it returned a row: a replication source is configured
+  bool seconds_null = true;  // Seconds_Behind_Master was NULL
   double seconds_behind = 0;
-  std::string io_running;        // Slave_IO_Running / Replica_IO_Running
+  std::string io_running;  // Slave_IO_Running / Replica_IO_Running
   std::string sql_running;
 };
 

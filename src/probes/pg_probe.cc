@@ -117,8 +117,8 @@ bool ParsePgRoleRow(const char* in_recovery, const char* lag_ms, const char* beh
 #ifdef OMNIDB_HAVE_LIBPQ
 
 PgProbe::PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target), config.target.password,
-                 config.policy, config.persistent),
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {
   round_query_ = PgRoundQuery(config_.query, config_.detect_role);
   query_label_ = config_.query.size() > 60 ? config_.query.substr(0, 57) + "..." : config_.query;
@@ -146,7 +146,7 @@ void PgProbe::StartConnect() {
   reused_ = false;
   const PgTarget& t = config_.target;
   if (t.hostaddr.empty() && NeedsResolution(t.host)) {
-    ResolveThen(t.host, [this](std::vector<std::string> addresses) { Connect(addresses); });
+    ResolveThen(t.host, [this](const std::vector<std::string>& addresses) { Connect(addresses); });
     return;
   }
   Connect({});
@@ -199,13 +199,9 @@ void PgProbe::StepConnect(int) {
   // it reports libpq's own message (refused, reset, ...).
   watcher_->Stop();
   switch (PQconnectPoll(conn_)) {
-    case PGRES_POLLING_READING:
-      Watch(true, false);
-      return;
+    case PGRES_POLLING_READING: Watch(true, false); return;
     case PGRES_POLLING_WRITING:
-    case PGRES_POLLING_ACTIVE:
-      Watch(false, true);
-      return;
+    case PGRES_POLLING_ACTIVE: Watch(false, true); return;
     case PGRES_POLLING_OK:
       if (PQsetnonblocking(conn_, 1) != 0) {
         ConnectionLost(PQerrorMessage(conn_));
@@ -312,8 +308,7 @@ void PgProbe::Collect(PGresult* result) {
       return;
     case PGRES_COMMAND_OK:
     case PGRES_EMPTY_QUERY:
-    case PGRES_SINGLE_TUPLE:
-      return;
+    case PGRES_SINGLE_TUPLE: return;
     default:
       if (query_error_.empty()) {
         const char* message = PQresultErrorMessage(result);
@@ -342,12 +337,9 @@ void PgProbe::DropConnection() {
 
 std::string PgProbe::WhatWeWaitFor() const {
   switch (phase_) {
-    case Phase::kQuerying:
-      return "waiting for the reply to \"" + query_label_ + "\"";
-    case Phase::kConnecting:
-      break;
-    default:
-      return "";
+    case Phase::kQuerying: return "waiting for the reply to \"" + query_label_ + "\"";
+    case Phase::kConnecting: break;
+    default: return "";
   }
   const char* step = "connecting";
   switch (conn_ == nullptr ? CONNECTION_BAD : PQstatus(conn_)) {
@@ -355,7 +347,9 @@ std::string PgProbe::WhatWeWaitFor() const {
     case CONNECTION_MADE: step = "connected, sending the startup packet"; break;
     case CONNECTION_SSL_STARTUP: step = "negotiating SSL: no answer from the server"; break;
     case CONNECTION_GSS_STARTUP: step = "negotiating GSS encryption: no answer from the server"; break;
-    case CONNECTION_AWAITING_RESPONSE: step = "waiting for the server to answer the startup/authentication"; break;
+    case CONNECTION_AWAITING_RESPONSE:
+      step = "waiting for the server to answer the startup/authentication";
+      break;
     case CONNECTION_AUTH_OK: step = "authenticated, waiting for the server to be ready"; break;
     default: step = "checking the new session"; break;
   }
@@ -365,13 +359,11 @@ std::string PgProbe::WhatWeWaitFor() const {
 #else  // !OMNIDB_HAVE_LIBPQ
 
 PgProbe::PgProbe(PgProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
-    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target), config.target.password,
-                 config.policy, config.persistent),
+    : ProbeRound(watcher, resolver, std::move(on_result), DescribePgTarget(config.target),
+                 config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {}
 PgProbe::~PgProbe() = default;
-void PgProbe::Check() {
-  Unavailable("libpq (install libpq-dev and rebuild)");
-}
+void PgProbe::Check() { Unavailable("libpq (install libpq-dev and rebuild)"); }
 void PgProbe::OnIo(int) {}
 void PgProbe::StartConnect() {}
 void PgProbe::DropConnection() {}

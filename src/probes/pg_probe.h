@@ -95,7 +95,7 @@ class PgProbe : public ProbeRound {
   std::string query_label_;
 
   PGconn* conn_ = nullptr;
-  bool flushing_ = false; // libpq still has query bytes to send
+  bool flushing_ = false;  // libpq still has query bytes to send
 
   // What the results of the round in flight said.
   std::string query_error_;

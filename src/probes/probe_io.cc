@@ -30,8 +30,7 @@ const char* RoleWord(ProbeRole role) {
 
 }  // namespace
 
-ProbeResult ClassifyProbe(const ProbeObservation& seen, const ProbePolicy& policy,
-                          const std::string& where) {
+ProbeResult ClassifyProbe(const ProbeObservation& seen, const ProbePolicy& policy, const std::string& where) {
   ProbeResult r;
   r.latency_ms = seen.latency_ms;
   r.role = seen.role;
@@ -133,8 +132,8 @@ ProbeObservation FailedObservation(const std::string& cause, double started_ms) 
   return seen;
 }
 
-ProbeResult ConcludeProbe(ProbeObservation seen, const ProbePolicy& policy,
-                          const std::string& where, const std::string& secret) {
+ProbeResult ConcludeProbe(ProbeObservation seen, const ProbePolicy& policy, const std::string& where,
+                          const std::string& secret) {
   seen.error = Redact(OneLine(seen.error), secret);
   ProbeResult result = ClassifyProbe(seen, policy, where);
   result.error = Redact(result.error, secret);

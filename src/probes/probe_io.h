@@ -95,16 +95,15 @@ using ResultCallback = std::function<void(const ProbeResult&)>;
 
 // The policy, applied: error -> unhealthy; wrong role or too much lag -> unhealthy;
 // slower than degraded_after -> degraded. `where` prefixes messages ("Redis at h:p").
-ProbeResult ClassifyProbe(const ProbeObservation& seen, const ProbePolicy& policy,
-                          const std::string& where);
+ProbeResult ClassifyProbe(const ProbeObservation& seen, const ProbePolicy& policy, const std::string& where);
 
 // A round that ended without an answer: `cause`, and the time it took since `started_ms`.
 ProbeObservation FailedObservation(const std::string& cause, double started_ms);
 
 // The end of every round, PostgreSQL or Redis: the observation's message folded to one
 // line, the policy applied, and `secret` (the password) kept out of every message.
-ProbeResult ConcludeProbe(ProbeObservation seen, const ProbePolicy& policy,
-                          const std::string& where, const std::string& secret);
+ProbeResult ConcludeProbe(ProbeObservation seen, const ProbePolicy& policy, const std::string& where,
+                          const std::string& secret);
 
 // `message` with every occurrence of `secret` replaced by "***" (nothing when empty).
 std::string Redact(std::string message, const std::string& secret);

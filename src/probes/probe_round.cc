@@ -35,14 +35,15 @@ void ProbeRound::Unavailable(const std::string& what) {
 void ProbeRound::ResolveThen(const std::string& host, std::function<void(std::vector<std::string>)> next) {
   phase_ = Phase::kResolving;
   resolving_ = host;
-  resolver_->Resolve(host, [this, next = std::move(next)](std::vector<std::string> addresses, std::string error) {
-    if (phase_ != Phase::kResolving) return;
-    if (!error.empty() || addresses.empty()) {
-      Fail("could not resolve host \"" + resolving_ + "\": " + (error.empty() ? "no addresses" : error));
-      return;
-    }
-    next(std::move(addresses));
-  });
+  resolver_->Resolve(
+      host, [this, next = std::move(next)](std::vector<std::string> addresses, const std::string& error) {
+        if (phase_ != Phase::kResolving) return;
+        if (!error.empty() || addresses.empty()) {
+          Fail("could not resolve host \"" + resolving_ + "\": " + (error.empty() ? "no addresses" : error));
+          return;
+        }
+        next(std::move(addresses));
+      });
 }
 
 void ProbeRound::ConnectionLost(const std::string& cause) {

@@ -89,7 +89,8 @@ std::string ReplyText(const redisReply* r) {
 
 }  // namespace
 
-RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver,
+                       ResultCallback on_result)
     : ProbeRound(watcher, resolver, std::move(on_result), DescribeRedisTarget(config.target),
                  config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {}
@@ -211,8 +212,8 @@ void RedisProbe::ConnectNext() {
   for (;;) {
     connect_error_.clear();
     const std::string& address = addresses_[next_address_++];
-    redisAsyncContext* ac = t.path.empty() ? redisAsyncConnect(address.c_str(), t.port)
-                                           : redisAsyncConnectUnix(address.c_str());
+    redisAsyncContext* ac =
+        t.path.empty() ? redisAsyncConnect(address.c_str(), t.port) : redisAsyncConnectUnix(address.c_str());
     if (ac == nullptr) {
       Fail("out of memory starting a connection");
       return;
@@ -257,7 +258,7 @@ void RedisProbe::SendRound() {
 }
 
 // PING, ROLE and INFO replication go out preformatted: no formatting per round.
-void RedisProbe::Send(Command command, std::vector<std::string> argv) {
+void RedisProbe::Send(Command command, const std::vector<std::string>& argv) {
   if (ctx_ == nullptr) return;
   static const std::string kPing = "*1\r\n$4\r\nPING\r\n";
   static const std::string kRole = "*1\r\n$4\r\nROLE\r\n";
@@ -317,7 +318,8 @@ void RedisProbe::OnReply(Command command, redisAsyncContext* ac, void* raw) {
       if (is_error && error_.empty()) error_ = "AUTH failed: " + ReplyText(r);
       return;
     case Command::kSelect:
-      if (is_error && error_.empty()) error_ = "SELECT " + std::to_string(config_.target.db) + " failed: " + ReplyText(r);
+      if (is_error && error_.empty())
+        error_ = "SELECT " + std::to_string(config_.target.db) + " failed: " + ReplyText(r);
       return;
     case Command::kPing:
       if (is_error) {
@@ -353,7 +355,8 @@ void RedisProbe::OnIo(int events) {
 
 void RedisProbe::Settle() {
   if (phase_ != Phase::kConnecting && phase_ != Phase::kQuerying) return;
-  const bool complete = pending_.empty() && lost_.empty() && connect_error_.empty() && (ponged_ || !error_.empty());
+  const bool complete =
+      pending_.empty() && lost_.empty() && connect_error_.empty() && (ponged_ || !error_.empty());
   if (!complete && (!lost_.empty() || ctx_ == nullptr || !connect_error_.empty())) {
     const bool refused = !connect_error_.empty();
     const std::string why = refused ? connect_error_ : (lost_.empty() ? "connection lost" : lost_);
@@ -409,7 +412,8 @@ void RedisProbe::AfterRound(bool) { ResetRound(); }
 
 #else  // !OMNIDB_HAVE_HIREDIS
 
-RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver, ResultCallback on_result)
+RedisProbe::RedisProbe(RedisProbeConfig config, IoWatcher* watcher, Resolver* resolver,
+                       ResultCallback on_result)
     : ProbeRound(watcher, resolver, std::move(on_result), DescribeRedisTarget(config.target),
                  config.target.password, config.policy, config.persistent),
       config_(std::move(config)) {}

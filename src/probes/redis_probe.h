@@ -79,7 +79,7 @@ class RedisProbe : public ProbeRound {
   void StartConnect() override;
   void ConnectNext();
   void SendRound();
-  void Send(Command command, std::vector<std::string> argv);
+  void Send(Command command, const std::vector<std::string>& argv);
   // Decides, after hiredis has returned, whether the round is over.
   void Settle();
   void DropConnection() override;
@@ -97,21 +97,21 @@ class RedisProbe : public ProbeRound {
 
   redisAsyncContext* ctx_ = nullptr;
   int fd_ = -1;
-  int events_ = 0;            // what hiredis asked to watch (IoEvent bits)
-  int applied_ = 0;           // what the watcher was last told
-  int batch_ = 0;             // > 0 inside an entry point: apply events_ at its end
-  bool watch_failed_ = false; // the watcher refused the socket; handled once the batch ends
-  bool link_up_ = false;      // the TCP connection of ctx_ is established
+  int events_ = 0;             // what hiredis asked to watch (IoEvent bits)
+  int applied_ = 0;            // what the watcher was last told
+  int batch_ = 0;              // > 0 inside an entry point: apply events_ at its end
+  bool watch_failed_ = false;  // the watcher refused the socket; handled once the batch ends
+  bool link_up_ = false;       // the TCP connection of ctx_ is established
   std::vector<std::string> addresses_;
   size_t next_address_ = 0;
   std::string connect_error_;  // why the last address failed
 
-  uint64_t round_ = 0;  // counts Check() calls: a result callback may start the next round
+  uint64_t round_ = 0;           // counts Check() calls: a result callback may start the next round
   std::deque<Command> pending_;  // replies still due, oldest first
   std::string lost_;             // the connection died mid-round: why
   std::string error_;            // the first error reply that fails the round
   bool ponged_ = false;
-  ProbeObservation seen_;        // role and lag, as the replies come in
+  ProbeObservation seen_;  // role and lag, as the replies come in
   std::string role_error_;
 };
 

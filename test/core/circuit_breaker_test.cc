@@ -52,8 +52,8 @@ std::string Describe(const CircuitTransition& t) {
   return std::string(Name(t.from)) + " -> " + Name(t.to) + " (" + Name(t.reason) + ")";
 }
 
-::testing::AssertionResult IsTransition(const CircuitTransition& t, CircuitState from,
-                                        CircuitState to, CircuitReason reason) {
+::testing::AssertionResult IsTransition(const CircuitTransition& t, CircuitState from, CircuitState to,
+                                        CircuitReason reason) {
   const CircuitTransition want{from, to, reason};
   if (t.from == from && t.to == to && t.reason == reason) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "got " << Describe(t) << ", want " << Describe(want);
@@ -132,8 +132,8 @@ TEST(CircuitBreaker, FailureBelowThresholdStaysClosedAndCounts) {
 TEST(CircuitBreaker, FailureReachingThresholdOpens) {
   CircuitBreaker b = Closed();
   Fail(b, kThreshold - 1, kOpenedAt);
-  EXPECT_TRUE(IsTransition(b.OnFailure(kNotTrial, kOpenedAt), kClosed, kOpen,
-                           CircuitReason::kFailureThreshold));
+  EXPECT_TRUE(
+      IsTransition(b.OnFailure(kNotTrial, kOpenedAt), kClosed, kOpen, CircuitReason::kFailureThreshold));
   EXPECT_EQ(b.state(), kOpen);
   EXPECT_EQ(b.failures(), kThreshold);
   EXPECT_EQ(b.reset_deadline(), kOpenedAt + kResetTimeoutMs);
@@ -186,8 +186,7 @@ TEST(CircuitBreaker, LateSuccessWhileOpenDoesNotClose) {
 
 TEST(CircuitBreaker, ResetTimerOfCurrentGenerationGoesHalfOpen) {
   CircuitBreaker b = OpenedByFailures();
-  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen,
-                           CircuitReason::kResetTimeout));
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen, CircuitReason::kResetTimeout));
   EXPECT_EQ(b.state(), kHalfOpen);
   EXPECT_EQ(b.reset_deadline(), -1);
   EXPECT_EQ(b.trials_in_flight(), 0);
@@ -251,8 +250,8 @@ TEST(CircuitBreaker, ConsecutiveHalfOpenSuccessesClose) {
   b.TryAcquire();
   b.TryAcquire();
   b.OnSuccess(b.trial_epoch());
-  EXPECT_TRUE(IsTransition(b.OnSuccess(b.trial_epoch()), kHalfOpen, kClosed,
-                           CircuitReason::kHalfOpenSuccess));
+  EXPECT_TRUE(
+      IsTransition(b.OnSuccess(b.trial_epoch()), kHalfOpen, kClosed, CircuitReason::kHalfOpenSuccess));
   EXPECT_EQ(b.failures(), 0);
   EXPECT_EQ(b.trials_in_flight(), 0);
   EXPECT_EQ(b.reset_deadline(), -1);
@@ -263,16 +262,15 @@ TEST(CircuitBreaker, SuccessReportedWithoutATrialSlotCountsTowardClosing) {
   // get() users report outcomes through recordSuccess() without taking a slot.
   CircuitBreaker b = HalfOpen();
   b.OnSuccess(kNotTrial);
-  EXPECT_TRUE(IsTransition(b.OnSuccess(kNotTrial), kHalfOpen, kClosed,
-                           CircuitReason::kHalfOpenSuccess));
+  EXPECT_TRUE(IsTransition(b.OnSuccess(kNotTrial), kHalfOpen, kClosed, CircuitReason::kHalfOpenSuccess));
 }
 
 TEST(CircuitBreaker, TrialFailureReopensWithANewDeadline) {
   CircuitBreaker b = HalfOpen();
   const uint32_t generation = b.generation();
   b.TryAcquire();
-  EXPECT_TRUE(IsTransition(b.OnFailure(b.trial_epoch(), kLater), kHalfOpen, kOpen,
-                           CircuitReason::kHalfOpenFailure));
+  EXPECT_TRUE(
+      IsTransition(b.OnFailure(b.trial_epoch(), kLater), kHalfOpen, kOpen, CircuitReason::kHalfOpenFailure));
   EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
   EXPECT_EQ(b.generation(), generation + 1);
   EXPECT_EQ(b.trials_in_flight(), 0);
@@ -281,15 +279,15 @@ TEST(CircuitBreaker, TrialFailureReopensWithANewDeadline) {
 
 TEST(CircuitBreaker, FailureWithoutATrialSlotAlsoReopens) {
   CircuitBreaker b = HalfOpen();
-  EXPECT_TRUE(IsTransition(b.OnFailure(kNotTrial, kLater), kHalfOpen, kOpen,
-                           CircuitReason::kHalfOpenFailure));
+  EXPECT_TRUE(
+      IsTransition(b.OnFailure(kNotTrial, kLater), kHalfOpen, kOpen, CircuitReason::kHalfOpenFailure));
 }
 
 TEST(CircuitBreaker, FailureAfterOneHalfOpenSuccessReopens) {
   CircuitBreaker b = HalfOpen();
   b.OnSuccess(kNotTrial);
-  EXPECT_TRUE(IsTransition(b.OnFailure(kNotTrial, kLater), kHalfOpen, kOpen,
-                           CircuitReason::kHalfOpenFailure));
+  EXPECT_TRUE(
+      IsTransition(b.OnFailure(kNotTrial, kLater), kHalfOpen, kOpen, CircuitReason::kHalfOpenFailure));
 }
 
 TEST(CircuitBreaker, HalfOpenSuccessesStartOverAfterReopening) {
@@ -442,8 +440,8 @@ TEST(CircuitBreaker, DisabledForceCloseLeavesTheMirroredStateAlone) {
 
 TEST(CircuitBreaker, TripFromClosedOpensWithAResetDeadline) {
   CircuitBreaker b = Closed();
-  EXPECT_TRUE(IsTransition(b.Trip(kOpenedAt, CircuitReason::kManual),
-                           kClosed, kOpen, CircuitReason::kManual));
+  EXPECT_TRUE(
+      IsTransition(b.Trip(kOpenedAt, CircuitReason::kManual), kClosed, kOpen, CircuitReason::kManual));
   EXPECT_EQ(b.reset_deadline(), kOpenedAt + kResetTimeoutMs);
   EXPECT_EQ(b.generation(), 1u);
   EXPECT_FALSE(b.held_open());
@@ -454,8 +452,7 @@ TEST(CircuitBreaker, TripFromClosedOpensWithAResetDeadline) {
 TEST(CircuitBreaker, TrippedCircuitGoesHalfOpenOnItsResetTimer) {
   CircuitBreaker b = Closed();
   b.Trip(kOpenedAt, CircuitReason::kManual);
-  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
-                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen, CircuitReason::kResetTimeout));
 }
 
 TEST(CircuitBreaker, TripOnAnOpenCircuitStartsANewGenerationAndDeadline) {
@@ -470,8 +467,7 @@ TEST(CircuitBreaker, TripOnAnOpenCircuitStartsANewGenerationAndDeadline) {
 TEST(CircuitBreaker, TripFromHalfOpenReopens) {
   CircuitBreaker b = HalfOpen();
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
-  EXPECT_TRUE(IsTransition(b.Trip(kLater, CircuitReason::kManual),
-                           kHalfOpen, kOpen, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Trip(kLater, CircuitReason::kManual), kHalfOpen, kOpen, CircuitReason::kManual));
   EXPECT_EQ(b.trials_in_flight(), 0);
   EXPECT_EQ(b.reset_deadline(), kLater + kResetTimeoutMs);
 }
@@ -480,8 +476,7 @@ TEST(CircuitBreaker, TripReleasesAHealthHold) {
   CircuitBreaker b = HeldOpenByHealth();
   EXPECT_TRUE(IsNoTransition(b.Trip(kLater, CircuitReason::kManual), kOpen));
   EXPECT_FALSE(b.held_open());
-  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()),
-                           kOpen, kHalfOpen, CircuitReason::kResetTimeout));
+  EXPECT_TRUE(IsTransition(b.OnResetTimer(b.generation()), kOpen, kHalfOpen, CircuitReason::kResetTimeout));
 }
 
 TEST(CircuitBreaker, DisabledIgnoresTrip) {
@@ -492,8 +487,7 @@ TEST(CircuitBreaker, DisabledIgnoresTrip) {
 TEST(CircuitBreaker, ResetFromOpenClosesAndVoidsTheResetTimer) {
   CircuitBreaker b = OpenedByFailures();
   const uint32_t generation = b.generation();
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
-                           kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kOpen, kClosed, CircuitReason::kManual));
   EXPECT_EQ(b.failures(), 0);
   EXPECT_EQ(b.reset_deadline(), -1);
   EXPECT_TRUE(IsNoTransition(b.OnResetTimer(generation), kClosed));
@@ -503,15 +497,13 @@ TEST(CircuitBreaker, ResetFromOpenClosesAndVoidsTheResetTimer) {
 TEST(CircuitBreaker, ResetFromHalfOpenClosesAndDropsTrials) {
   CircuitBreaker b = HalfOpen();
   ASSERT_EQ(b.TryAcquire(), Admission::kTrial);
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
-                           kHalfOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kHalfOpen, kClosed, CircuitReason::kManual));
   EXPECT_EQ(b.trials_in_flight(), 0);
 }
 
 TEST(CircuitBreaker, ResetFromHeldOpenClosesAndReleasesTheHold) {
   CircuitBreaker b = HeldOpenByHealth();
-  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual),
-                           kOpen, kClosed, CircuitReason::kManual));
+  EXPECT_TRUE(IsTransition(b.Reset(CircuitReason::kManual), kOpen, kClosed, CircuitReason::kManual));
   EXPECT_FALSE(b.held_open());
 }
 
@@ -523,7 +515,6 @@ TEST(CircuitBreaker, ResetOnAClosedCircuitClearsItsFailures) {
   Fail(b, kThreshold - 1, kLater);  // counting starts over
   EXPECT_EQ(b.state(), kClosed);
 }
-
 
 }  // namespace
 }  // namespace omnidb

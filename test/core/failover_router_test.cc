@@ -21,9 +21,7 @@ const Names kABCD = {"a", "b", "c", "d"};
 
 // ---- Validate -----------------------------------------------------------------------
 
-TEST(FailoverValidate, EmptySpecIsValid) {
-  EXPECT_EQ(FailoverRouter::Validate(kPrimaryReplica, {}), "");
-}
+TEST(FailoverValidate, EmptySpecIsValid) { EXPECT_EQ(FailoverRouter::Validate(kPrimaryReplica, {}), ""); }
 
 TEST(FailoverValidate, SingleBackupIsValid) {
   EXPECT_EQ(FailoverRouter::Validate(kPrimaryReplica, {{"primary", {"replica"}}}), "");

@@ -32,12 +32,11 @@ const char* Name(HealthStatus s) {
   return "?";
 }
 
-::testing::AssertionResult IsTransition(const HealthTransition& t, HealthStatus from,
-                                        HealthStatus to, int64_t at) {
+::testing::AssertionResult IsTransition(const HealthTransition& t, HealthStatus from, HealthStatus to,
+                                        int64_t at) {
   if (t.from == from && t.to == to && t.at == at) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "got " << Name(t.from) << " -> " << Name(t.to) << " at " << t.at << ", want "
-         << Name(from) << " -> " << Name(to) << " at " << at;
+  return ::testing::AssertionFailure() << "got " << Name(t.from) << " -> " << Name(t.to) << " at " << t.at
+                                       << ", want " << Name(from) << " -> " << Name(to) << " at " << at;
 }
 
 HealthConfig Config(int32_t rise, int32_t fall) {

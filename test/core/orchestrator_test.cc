@@ -25,7 +25,7 @@ constexpr int32_t kThreshold = 3;
 constexpr int32_t kHalfOpenSuccesses = 2;
 constexpr int32_t kHalfOpenMaxCalls = 2;
 
-constexpr int64_t kT0 = 1000;  // when most tests start monitoring or first fail
+constexpr int64_t kT0 = 1000;       // when most tests start monitoring or first fail
 constexpr int32_t kUnwritten = -7;  // table sentinel: the core never writes it
 
 enum : int32_t { kPrimary = 0, kReplica = 1, kReplica2 = 2 };
@@ -57,9 +57,7 @@ OrchestratorConfig Base(std::vector<std::string> names, std::vector<std::vector<
 // primary → replica
 OrchestratorConfig Pair() { return Base({"primary", "replica"}, {{kReplica}, {}}); }
 // primary → replica → replica2
-OrchestratorConfig Chain() {
-  return Base({"primary", "replica", "replica2"}, {{kReplica}, {kReplica2}, {}});
-}
+OrchestratorConfig Chain() { return Base({"primary", "replica", "replica2"}, {{kReplica}, {kReplica2}, {}}); }
 // primary → [replica, replica2]
 OrchestratorConfig List() {
   return Base({"primary", "replica", "replica2"}, {{kReplica, kReplica2}, {}, {}});
@@ -123,20 +121,14 @@ class OrchestratorTest : public ::testing::Test {
     switch (e.type) {
       case EventType::kHealthChanged:
         return "health " + name + ": " + HealthName(e.a) + " -> " + HealthName(e.b);
-      case EventType::kCircuitOpen:
-        return "open " + name + " (" + ReasonName(e.reason) + ")";
-      case EventType::kCircuitHalfOpen:
-        return "half-open " + name + " (" + ReasonName(e.reason) + ")";
-      case EventType::kCircuitClose:
-        return "close " + name + " (" + ReasonName(e.reason) + ")";
+      case EventType::kCircuitOpen: return "open " + name + " (" + ReasonName(e.reason) + ")";
+      case EventType::kCircuitHalfOpen: return "half-open " + name + " (" + ReasonName(e.reason) + ")";
+      case EventType::kCircuitClose: return "close " + name + " (" + ReasonName(e.reason) + ")";
       case EventType::kFailover:
         return "failover " + name + " -> " + config_.names[e.a] + " (was " + config_.names[e.b] + ")";
-      case EventType::kRecovery:
-        return "recovery " + name + " (leaves " + config_.names[e.a] + ")";
-      case EventType::kCheckStart:
-        return "check " + name + " attempt " + std::to_string(e.a);
-      case EventType::kCheckAbort:
-        return "abort " + name;
+      case EventType::kRecovery: return "recovery " + name + " (leaves " + config_.names[e.a] + ")";
+      case EventType::kCheckStart: return "check " + name + " attempt " + std::to_string(e.a);
+      case EventType::kCheckAbort: return "abort " + name;
     }
     return "unknown event";
   }
@@ -249,8 +241,8 @@ TEST_F(OrchestratorTest, FailuresBelowThresholdEmitNothing) {
 TEST_F(OrchestratorTest, ThresholdFailureOpensTheCircuitAndFailsOver) {
   Fail(kPrimary, kThreshold - 1, kT0);
   core_->RecordFailure(kPrimary, kNotTrial, kT0);
-  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)",
-                              "failover primary -> replica (was primary)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"open primary (FailureThreshold)", "failover primary -> replica (was primary)"}));
   EXPECT_EQ(core_->route(kPrimary), kReplica);
 }
 
@@ -296,9 +288,9 @@ TEST_F(OrchestratorTest, NextDueSkipsTheTimeoutOfAnAnsweredCheck) {
 TEST_F(OrchestratorTest, NextDueSkipsTheResetOfACircuitHealthHoldsOpen) {
   StartMonitoring(kT0);
   Answer(kReplica, kGood, kT0 + 1);
-  OpenCircuit(kPrimary, kT0 + 2);  // by failures: its reset queued at kT0 + 2 + kResetTimeout
+  OpenCircuit(kPrimary, kT0 + 2);                // by failures: its reset queued at kT0 + 2 + kResetTimeout
   EXPECT_EQ(core_->next_due(), kT0 + kTimeout);  // the primary's check, still in flight
-  Answer(kPrimary, kFailed, kT0 + 3);  // unhealthy: held open until health recovers
+  Answer(kPrimary, kFailed, kT0 + 3);            // unhealthy: held open until health recovers
   ASSERT_TRUE(core_->circuit(kPrimary).held_open());
   EXPECT_EQ(core_->next_due(), kT0 + kInterval);
 }
@@ -358,8 +350,7 @@ TEST_F(OrchestratorTest, HalfOpenTrialSuccessesCloseTheCircuitAndRecover) {
   core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now);
   TakeLog();
   core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now);
-  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)",
-                              "recovery primary (leaves replica)"}));
+  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)", "recovery primary (leaves replica)"}));
   EXPECT_EQ(core_->route(kPrimary), kPrimary);
   EXPECT_EQ(SlotOf(kPrimary, kSlotCircuit), static_cast<int32_t>(CircuitState::kClosed));
 }
@@ -389,12 +380,9 @@ TEST_F(OrchestratorTest, FlappingPrimaryFailsOverOnceAndRecoversOnce) {
     core_->Acquire(kPrimary);
     core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), now + 10);
   }
-  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)",
-                              "failover primary -> replica (was primary)",
-                              "half-open primary (ResetTimeout)",
-                              "open primary (HalfOpenFailure)",
-                              "half-open primary (ResetTimeout)",
-                              "close primary (HalfOpenSuccess)",
+  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)", "failover primary -> replica (was primary)",
+                              "half-open primary (ResetTimeout)", "open primary (HalfOpenFailure)",
+                              "half-open primary (ResetTimeout)", "close primary (HalfOpenSuccess)",
                               "recovery primary (leaves replica)"}));
 }
 
@@ -417,8 +405,7 @@ TEST_F(OrchestratorTest, HalfOpenPrimaryServingItselfRecoversWhenItCloses) {
     core_->Acquire(kPrimary);
     core_->RecordSuccess(kPrimary, core_->trial_epoch(kPrimary), kT0 + kResetTimeout + 5);
   }
-  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)",
-                              "recovery primary (leaves replica)"}));
+  EXPECT_EQ(TakeLog(), (Lines{"close primary (HalfOpenSuccess)", "recovery primary (leaves replica)"}));
 }
 
 // Nothing closed: the primary is held open by health, so its half-open backup is
@@ -470,9 +457,9 @@ TEST_F(OrchestratorTest, ResetTimerFromAnEarlierOpeningIsIgnored) {
   Build(c);
   StartMonitoring(0);
   Answer(kReplica, kGood, 0);
-  OpenCircuit(kPrimary, 100);          // reset timer armed for 100 + kResetTimeout
-  Answer(kPrimary, kFailed, 200);      // health holds it open
-  RunDue(c.interval_ms);               // second round
+  OpenCircuit(kPrimary, 100);      // reset timer armed for 100 + kResetTimeout
+  Answer(kPrimary, kFailed, 200);  // health holds it open
+  RunDue(c.interval_ms);           // second round
   Answer(kReplica, kGood, c.interval_ms);
   Answer(kPrimary, kGood, c.interval_ms);  // health recovers: closed
   const int64_t reopened_at = c.interval_ms + 100;
@@ -580,7 +567,7 @@ TEST_F(OrchestratorTest, ReportWithAnotherConnectionsTokenIsIgnored) {
 TEST_F(OrchestratorTest, ReportAfterItsCheckTimedOutIsIgnored) {
   StartMonitoring();
   Answer(kReplica, kGood, kT0);
-  RunDue(kT0 + kTimeout);  // primary times out: unhealthy
+  RunDue(kT0 + kTimeout);                       // primary times out: unhealthy
   Answer(kPrimary, kGood, kT0 + kTimeout + 1);  // the late answer of that check
   EXPECT_EQ(TakeLog(), Lines{});
   EXPECT_EQ(core_->health(kPrimary).status(), HealthStatus::kUnhealthy);
@@ -606,8 +593,7 @@ TEST_F(OrchestratorTest, CheckTimeoutAbortsTheCheckThenFailsIt) {
   Lines lines;
   for (const Event& e : events) lines.push_back(Describe(e));
   EXPECT_EQ(lines, (Lines{"abort primary", "health primary: healthy -> unhealthy",
-                          "open primary (HealthCheckFailed)",
-                          "failover primary -> replica (was primary)"}));
+                          "open primary (HealthCheckFailed)", "failover primary -> replica (was primary)"}));
   EXPECT_EQ(core_->health(kPrimary).last_error(), "Health check timed out after 5000ms");
   EXPECT_EQ(core_->health(kPrimary).last_check_at(), kT0 + kTimeout);
   EXPECT_FALSE(core_->checking(kPrimary));
@@ -653,8 +639,7 @@ TEST_F(OrchestratorRetryTest, UnhealthyOnlyAfterEveryRetryFails) {
     ASSERT_EQ(core_->health(kPrimary).status(), HealthStatus::kHealthy);
     Answer(kPrimary, kFailed, now);
   }
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy",
-                              "open primary (HealthCheckFailed)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy", "open primary (HealthCheckFailed)",
                               "failover primary -> replica (was primary)"}));
 }
 
@@ -699,8 +684,7 @@ TEST_F(OrchestratorTest, UnhealthyOpensTheCircuitThenFailsOver) {
   StartMonitoring();
   Answer(kReplica, kGood, kT0 + 10);
   Answer(kPrimary, kFailed, kT0 + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy",
-                              "open primary (HealthCheckFailed)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy", "open primary (HealthCheckFailed)",
                               "failover primary -> replica (was primary)"}));
   EXPECT_TRUE(core_->circuit(kPrimary).held_open());
   EXPECT_EQ(core_->circuit(kPrimary).reset_deadline(), -1);
@@ -730,8 +714,7 @@ TEST_F(OrchestratorTest, HealthyAgainClosesTheCircuitAndRecovers) {
   EXPECT_EQ(RunDue(kT0 + kInterval), (Lines{"check primary attempt 0", "check replica attempt 0"}));
   Answer(kReplica, kGood, kT0 + kInterval);
   Answer(kPrimary, kGood, kT0 + kInterval + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> healthy",
-                              "close primary (HealthRecovered)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> healthy", "close primary (HealthRecovered)",
                               "recovery primary (leaves replica)"}));
   EXPECT_EQ(core_->route(kPrimary), kPrimary);
   EXPECT_FALSE(core_->circuit(kPrimary).held_open());
@@ -743,8 +726,7 @@ TEST_F(OrchestratorTest, DegradedAfterUnhealthyAlsoClosesAndRecovers) {
   Answer(kReplica, kGood, kT0 + kInterval);
   TakeLog();
   Answer(kPrimary, kSlow, kT0 + kInterval + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> degraded",
-                              "close primary (HealthRecovered)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> degraded", "close primary (HealthRecovered)",
                               "recovery primary (leaves replica)"}));
 }
 
@@ -761,8 +743,7 @@ TEST_F(OrchestratorTest, RecoveryWaitsForRiseGoodChecks) {
   RunDue(kT0 + 2 * kInterval);
   Answer(kReplica, kGood, kT0 + 2 * kInterval);
   Answer(kPrimary, kGood, kT0 + 2 * kInterval);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> healthy",
-                              "close primary (HealthRecovered)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: unhealthy -> healthy", "close primary (HealthRecovered)",
                               "recovery primary (leaves replica)"}));
 }
 
@@ -781,8 +762,8 @@ TEST_F(OrchestratorTest, UnhealthyPrimaryFailsOverEvenWithTheBreakerDisabled) {
   StartMonitoring();
   Answer(kReplica, kGood, kT0 + 10);
   Answer(kPrimary, kFailed, kT0 + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy",
-                              "failover primary -> replica (was primary)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"health primary: healthy -> unhealthy", "failover primary -> replica (was primary)"}));
   EXPECT_EQ(core_->Acquire(kPrimary), Admission::kAdmitted);
 }
 
@@ -927,8 +908,7 @@ TEST_F(OrchestratorTest, ChecksOfARestartedRoundAreAnswered) {
   StartMonitoring(kT0 + 100);
   Answer(kReplica, kGood, kT0 + 110);
   Answer(kPrimary, kFailed, kT0 + 110);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy",
-                              "open primary (HealthCheckFailed)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy", "open primary (HealthCheckFailed)",
                               "failover primary -> replica (was primary)"}));
 }
 
@@ -950,8 +930,7 @@ TEST_F(OrchestratorTest, ChainFailsOverToTheSecondReplicaWhenTheFirstGoesDownToo
   OpenCircuit(kPrimary, kT0);
   TakeLog();
   OpenCircuit(kReplica, kT0 + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"open replica (FailureThreshold)",
-                              "failover primary -> replica2 (was replica)",
+  EXPECT_EQ(TakeLog(), (Lines{"open replica (FailureThreshold)", "failover primary -> replica2 (was replica)",
                               "failover replica -> replica2 (was replica)"}));
   EXPECT_EQ(core_->route(kPrimary), kReplica2);
 }
@@ -959,11 +938,11 @@ TEST_F(OrchestratorTest, ChainFailsOverToTheSecondReplicaWhenTheFirstGoesDownToo
 TEST_F(OrchestratorTest, ChainSkipsAReplicaAlreadyDown) {
   Build(Chain());
   OpenCircuit(kReplica, kT0);
-  EXPECT_EQ(TakeLog(), (Lines{"open replica (FailureThreshold)",
-                              "failover replica -> replica2 (was replica)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"open replica (FailureThreshold)", "failover replica -> replica2 (was replica)"}));
   OpenCircuit(kPrimary, kT0 + 10);
-  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)",
-                              "failover primary -> replica2 (was primary)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"open primary (FailureThreshold)", "failover primary -> replica2 (was primary)"}));
 }
 
 TEST_F(OrchestratorTest, ChainFailsOverByHealthChecks) {
@@ -973,8 +952,7 @@ TEST_F(OrchestratorTest, ChainFailsOverByHealthChecks) {
   Answer(kReplica, kFailed, kT0 + 10);
   TakeLog();
   Answer(kPrimary, kFailed, kT0 + 20);
-  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy",
-                              "open primary (HealthCheckFailed)",
+  EXPECT_EQ(TakeLog(), (Lines{"health primary: healthy -> unhealthy", "open primary (HealthCheckFailed)",
                               "failover primary -> replica2 (was primary)"}));
 }
 
@@ -990,8 +968,8 @@ TEST_F(OrchestratorTest, BackupDownKeepsThePrimaryOnItself) {
 TEST_F(OrchestratorTest, FailoverFromFirstBackupToSecondNamesThePreviousRoute) {
   Build(List());
   OpenCircuit(kPrimary, kT0);
-  EXPECT_EQ(TakeLog(), (Lines{"open primary (FailureThreshold)",
-                              "failover primary -> replica (was primary)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"open primary (FailureThreshold)", "failover primary -> replica (was primary)"}));
   OpenCircuit(kReplica, kT0 + 10);
   const std::vector<Event> events = Drain();
   ASSERT_EQ(events.size(), 2u);
@@ -1022,8 +1000,8 @@ TEST_F(OrchestratorTest, FirstBackupClosingTakesTheRouteBack) {
     core_->Acquire(kReplica);
     core_->RecordSuccess(kReplica, core_->trial_epoch(kReplica), kT0 + kResetTimeout + 5);
   }
-  EXPECT_EQ(TakeLog(), (Lines{"close replica (HalfOpenSuccess)",
-                              "failover primary -> replica (was replica2)"}));
+  EXPECT_EQ(TakeLog(),
+            (Lines{"close replica (HalfOpenSuccess)", "failover primary -> replica (was replica2)"}));
 }
 
 TEST_F(OrchestratorTest, NoFailoverEventsWhenTheRouteDoesNotChange) {

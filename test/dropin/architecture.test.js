@@ -53,7 +53,6 @@ describe('db.execute(name, fn) flow', () => {
     await db.connect();
     const original = new Error('syntax-free failure');
     for (let i = 0; i < 3; i++) {
-      // eslint-disable-next-line no-await-in-loop
       await expect(db.execute('primary', async () => { throw original; })).rejects.toBe(original);
     }
     expect(db.getStats().primary.circuit).toBe('open');

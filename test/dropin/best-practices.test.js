@@ -173,7 +173,6 @@ describe('5. Read/Write Splitting', () => {
     }
     await db.get('writer').query('INSERT ...');
     for (let i = 0; i < 20; i++) {
-      // eslint-disable-next-line no-await-in-loop
       await getReader().query('SELECT ...');
     }
     expect(writer.queries).toEqual(['INSERT ...']);

@@ -35,7 +35,6 @@ const fail = async () => { throw new Error('query failed'); };
 
 async function failTimes(run, n) {
   for (let i = 0; i < n; i++) {
-    // eslint-disable-next-line no-await-in-loop
     await run().catch(() => {});
   }
 }
@@ -96,7 +95,6 @@ describe('Standalone CircuitBreaker', () => {
     for (let i = 0; i < 3; i++) {
       if (circuit.canExecute()) {
         try {
-          // eslint-disable-next-line no-await-in-loop
           await db.query(sql);
           circuit.success();
         } catch {

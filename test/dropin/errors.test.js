@@ -64,7 +64,6 @@ describe('CircuitBreaker errors', () => {
   test('after 3 failures, circuit.execute(fn) rejects with Error: Circuit breaker is OPEN', async () => {
     const circuit = new CircuitBreaker({ threshold: 3 });
     for (let i = 0; i < 3; i++) {
-      // eslint-disable-next-line no-await-in-loop
       await circuit.execute(async () => { throw new Error('x'); }).catch(() => {});
     }
     await expect(circuit.execute(async () => 1)).rejects.toThrow(new Error('Circuit breaker is OPEN'));

@@ -47,7 +47,7 @@ test('check --json and a wrong password: exit 1, the server\'s reason, no passwo
 
 test('watch off a terminal: rounds of the replica, SIGINT exits 0', async () => {
   const cli = startCli(['watch', '--interval', '200ms', m.replica.url]);
-  await cli.until((out) => (out.match(/^\S+Z  healthy +mysql:\/\//gm) || []).length >= 2);
+  await cli.until((out) => (out.match(/^\S+Z {2}healthy +mysql:\/\//gm) || []).length >= 2);
   cli.child.kill('SIGINT');
   const r = await cli.done;
   expect(r.code).toBe(0);

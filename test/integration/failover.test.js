@@ -17,7 +17,7 @@ const { watchUnhandledRejections, EventLog, poll, threshold, restoreCluster } = 
 jest.setTimeout(30000);
 
 let cluster;
-let made = [];
+const made = [];
 const unhandled = watchUnhandledRejections();
 
 beforeAll(async () => {

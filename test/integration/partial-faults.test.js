@@ -295,7 +295,7 @@ test('six queries past their 1 s deadline among normal traffic: the six time out
 
   load.phase = 'slow';
   const slow = await Promise.allSettled(Array.from({ length: 6 }, () =>
-    db.execute('primary', (c, { signal }) => c.query('SELECT pg_sleep(2)'), { idempotent: true, timeout: '1s' })));
+    db.execute('primary', (c) => c.query('SELECT pg_sleep(2)'), { idempotent: true, timeout: '1s' })));
   // Let the fault run its course: the pg_sleep(2) queries keep their server backends busy
   // (pg does not cancel a query whose caller gave up) until they finish, on whichever
   // server they reached.

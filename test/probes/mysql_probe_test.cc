@@ -103,7 +103,8 @@ TEST(ApplyMysqlRole, NoReadOnlyRowIsNoRole) {
 }
 
 TEST(ExplainMysqlError, SpellsOutTheErrnoOfConnectErrorsOnly) {
-  EXPECT_EQ(ExplainMysqlError(2002, "Can't connect to server on '' (111)"), "Can't connect to server (111: Connection refused)");
+  EXPECT_EQ(ExplainMysqlError(2002, "Can't connect to server on '' (111)"),
+            "Can't connect to server (111: Connection refused)");
   EXPECT_EQ(ExplainMysqlError(2003, "Can't connect to server on 'db' (110)"),
             "Can't connect to server (110: Connection timed out)");
   EXPECT_EQ(ExplainMysqlError(2002, "Can't connect to local server through socket '/run/x.sock' (2)"),
@@ -130,10 +131,12 @@ TEST(MysqlProbe, RefusedPortIsUnhealthyNamingHostPortAndCause) {
   probe_test::Results results;
   MysqlProbe probe(LocalConfig(port), &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   const ProbeResult& r = results.last();
   EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
-  EXPECT_EQ(r.error, "MySQL at 127.0.0.1:" + std::to_string(port) + ": Can't connect to server (111: Connection refused)");
+  EXPECT_EQ(r.error, "MySQL at 127.0.0.1:" + std::to_string(port) +
+                         ": Can't connect to server (111: Connection refused)");
   EXPECT_FALSE(probe.busy());
   EXPECT_FALSE(probe.connected());
 }
@@ -149,13 +152,16 @@ TEST(MysqlProbe, SilentServerTimesOutWhileConnectingAndLetsGoOfTheSocket) {
     for (int round = 0; round < 3; ++round) {  // the same probe again after each timeout
       probe.Check();
       EXPECT_TRUE(probe.busy());
-      loop.Run(&probe, [&] { return results.size() == static_cast<size_t>(round + 1); }, 100);
+      loop.Run(
+          &probe, [&] { return results.size() == static_cast<size_t>(round + 1); }, 100);
       ASSERT_EQ(results.size(), static_cast<size_t>(round + 1));
       const ProbeResult& r = results.last();
       EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
-      EXPECT_EQ(r.error, "MySQL at 127.0.0.1:" + std::to_string(port) +
-                             ": timed out after 100 ms while connecting (waiting for the server's greeting or its answer "
-                             "to authentication)");
+      EXPECT_EQ(
+          r.error,
+          "MySQL at 127.0.0.1:" + std::to_string(port) +
+              ": timed out after 100 ms while connecting (waiting for the server's greeting or its answer "
+              "to authentication)");
       EXPECT_FALSE(probe.connected());
     }
     EXPECT_GE(loop.releases, 3);
@@ -171,9 +177,11 @@ TEST(MysqlProbe, UnresolvableHostNamesTheHost) {
   probe_test::Results results;
   MysqlProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_EQ(results.last().error,
-            "MySQL at no-such-host.invalid:3306: could not resolve host \"no-such-host.invalid\": unknown node or service");
+            "MySQL at no-such-host.invalid:3306: could not resolve host \"no-such-host.invalid\": unknown "
+            "node or service");
 }
 
 TEST(MysqlProbe, TimeoutWhileResolvingCancelsTheLookup) {
@@ -185,8 +193,10 @@ TEST(MysqlProbe, TimeoutWhileResolvingCancelsTheLookup) {
   probe.Check();
   probe.Timeout(20);
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results.last().error, "MySQL at slow.example:3306: timed out after 20 ms while resolving host \"slow.example\"");
-  loop.Run(&probe, [] { return false; }, 30, false);
+  EXPECT_EQ(results.last().error,
+            "MySQL at slow.example:3306: timed out after 20 ms while resolving host \"slow.example\"");
+  loop.Run(
+      &probe, [] { return false; }, 30, false);
   EXPECT_EQ(results.size(), 1u);
 }
 
@@ -198,12 +208,14 @@ TEST(MysqlProbe, AbortAndCloseDropTheRoundWithoutAResult) {
   probe_test::Results results;
   MysqlProbe probe(LocalConfig(port), &loop, &loop, results.callback());
   probe.Check();
-  loop.Run(&probe, [] { return false; }, 30, false);
+  loop.Run(
+      &probe, [] { return false; }, 30, false);
   probe.Abort();
   EXPECT_FALSE(probe.busy());
   EXPECT_FALSE(probe.connected());
   probe.Check();
-  loop.Run(&probe, [] { return false; }, 30, false);
+  loop.Run(
+      &probe, [] { return false; }, 30, false);
   probe.Close();
   EXPECT_FALSE(probe.busy());
   EXPECT_EQ(results.size(), 0u);
@@ -220,7 +232,8 @@ TEST(MysqlProbe, ACheckWhileBusyIsRefused) {
   probe.Check();
   probe.Check();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results.last().error, "MySQL at 127.0.0.1:" + std::to_string(port) + ": a probe round is already in flight");
+  EXPECT_EQ(results.last().error,
+            "MySQL at 127.0.0.1:" + std::to_string(port) + ": a probe round is already in flight");
   EXPECT_TRUE(probe.busy());
   probe.Close();
   close(listener);

@@ -153,7 +153,8 @@ TEST(PgProbe, RefusedPortIsUnhealthyNamingHostPortAndCause) {
   probe_test::Results results;
   PgProbe probe(LocalConfig(port), &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   const ProbeResult& r = results.last();
   EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
   EXPECT_NE(r.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << r.error;
@@ -174,11 +175,13 @@ TEST(PgProbe, SilentServerTimesOutWhileConnectingAndLetsGoOfTheSocket) {
     PgProbe probe(LocalConfig(port), &loop, &loop, results.callback());
     probe.Check();
     EXPECT_TRUE(probe.busy());
-    loop.Run(&probe, [&] { return results.size() == 1; }, 150);
+    loop.Run(
+        &probe, [&] { return results.size() == 1; }, 150);
     ASSERT_EQ(results.size(), 1u);
     const ProbeResult& r = results.last();
     EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
-    EXPECT_NE(r.error.find("PostgreSQL at 127.0.0.1:" + std::to_string(port) + ": timed out after 150 ms while connecting"),
+    EXPECT_NE(r.error.find("PostgreSQL at 127.0.0.1:" + std::to_string(port) +
+                           ": timed out after 150 ms while connecting"),
               std::string::npos)
         << r.error;
     EXPECT_FALSE(probe.connected());
@@ -195,9 +198,11 @@ TEST(PgProbe, UnresolvableHostNamesTheHost) {
   probe_test::Results results;
   PgProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_EQ(results.last().error,
-            "PostgreSQL at no-such-host.invalid:5432: could not resolve host \"no-such-host.invalid\": unknown node or service");
+            "PostgreSQL at no-such-host.invalid:5432: could not resolve host \"no-such-host.invalid\": "
+            "unknown node or service");
 }
 
 TEST(PgProbe, TimeoutWhileResolvingCancelsTheLookup) {
@@ -209,8 +214,10 @@ TEST(PgProbe, TimeoutWhileResolvingCancelsTheLookup) {
   probe.Check();
   probe.Timeout(20);  // before the loop ever answers the lookup
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results.last().error, "PostgreSQL at slow.example:5432: timed out after 20 ms while resolving host \"slow.example\"");
-  loop.Run(&probe, [] { return false; }, 30, false);  // a cancelled lookup never reports
+  EXPECT_EQ(results.last().error,
+            "PostgreSQL at slow.example:5432: timed out after 20 ms while resolving host \"slow.example\"");
+  loop.Run(
+      &probe, [] { return false; }, 30, false);  // a cancelled lookup never reports
   EXPECT_EQ(results.size(), 1u);
 }
 
@@ -221,7 +228,8 @@ TEST(PgProbe, AbortDropsTheRoundWithoutAResult) {
   probe_test::Results results;
   PgProbe probe(LocalConfig(port), &loop, &loop, results.callback());
   probe.Check();
-  loop.Run(&probe, [] { return false; }, 30, false);
+  loop.Run(
+      &probe, [] { return false; }, 30, false);
   probe.Abort();
   EXPECT_FALSE(probe.busy());
   EXPECT_FALSE(probe.connected());

@@ -65,7 +65,8 @@ TEST(ClassifyProbe, UnknownRoleWhenARoleIsRequiredIsUnhealthy) {
   s.error = "ROLE failed: NOPERM";
   const ProbeResult r = ClassifyProbe(s, p, "R");
   EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
-  EXPECT_EQ(r.error, "R: could not determine the server's role, but role 'primary' is required (ROLE failed: NOPERM)");
+  EXPECT_EQ(r.error,
+            "R: could not determine the server's role, but role 'primary' is required (ROLE failed: NOPERM)");
 }
 
 TEST(ClassifyProbe, MatchingRoleIsHealthy) {
@@ -117,7 +118,8 @@ TEST(Redact, ReplacesEveryOccurrence) {
 }
 
 TEST(OneLine, FoldsWhitespace) {
-  EXPECT_EQ(OneLine("FATAL:  password authentication failed\n\tIs it?\n"), "FATAL: password authentication failed Is it?");
+  EXPECT_EQ(OneLine("FATAL:  password authentication failed\n\tIs it?\n"),
+            "FATAL: password authentication failed Is it?");
   EXPECT_EQ(OneLine(""), "");
 }
 

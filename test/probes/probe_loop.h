@@ -102,9 +102,10 @@ class PollLoop : public omnidb::IoWatcher, public omnidb::Resolver {
       std::vector<std::string> out;
       for (addrinfo* p = res; p; p = p->ai_next) {
         char buf[INET6_ADDRSTRLEN];
-        const void* src = p->ai_family == AF_INET
-                              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr)
-                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr);
+        const void* src =
+            p->ai_family == AF_INET
+                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr)
+                : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr);
         inet_ntop(p->ai_family, src, buf, sizeof buf);
         out.emplace_back(buf);
       }
@@ -115,11 +116,14 @@ class PollLoop : public omnidb::IoWatcher, public omnidb::Resolver {
   void Cancel() override { pending_resolve_ = nullptr; }
 
   // Extra fds the loop serves (a fake server's sockets): called with revents.
-  void Serve(int fd, short events, std::function<void(short)> on_ready) { extra_[fd] = {events, std::move(on_ready)}; }
+  void Serve(int fd, short events, std::function<void(short)> on_ready) {
+    extra_[fd] = {events, std::move(on_ready)};
+  }
   void Unserve(int fd) { extra_.erase(fd); }
 
   // Runs until `done()` or `timeout_ms`; on timeout calls probe->Timeout(timeout_ms) if asked.
-  bool Run(omnidb::Probe* probe, const std::function<bool()>& done, int64_t timeout_ms, bool fire_timeout = true) {
+  bool Run(omnidb::Probe* probe, const std::function<bool()>& done, int64_t timeout_ms,
+           bool fire_timeout = true) {
     const double deadline = NowMs() + static_cast<double>(timeout_ms);
     while (!done()) {
       if (pending_resolve_) {

@@ -47,7 +47,8 @@ class HeldResolver : public Resolver {
 class FakeRound : public ProbeRound {
  public:
   FakeRound(IoWatcher* watcher, Resolver* resolver, ResultCallback on_result, bool persistent)
-      : ProbeRound(watcher, resolver, std::move(on_result), "Fake at h:1", "s3cr3t", ProbePolicy(), persistent) {}
+      : ProbeRound(watcher, resolver, std::move(on_result), "Fake at h:1", "s3cr3t", ProbePolicy(),
+                   persistent) {}
   ~FakeRound() override { Close(); }
 
   void Check() override {
@@ -108,7 +109,8 @@ class FakeRound : public ProbeRound {
 
 struct Harness {
   explicit Harness(bool persistent = true)
-      : probe(&watcher, &resolver, [this](const ProbeResult& r) { results.push_back(r); }, persistent) {}
+      : probe(
+            &watcher, &resolver, [this](const ProbeResult& r) { results.push_back(r); }, persistent) {}
   NullWatcher watcher;
   HeldResolver resolver;
   std::vector<ProbeResult> results;
@@ -161,7 +163,8 @@ TEST(ProbeRound, AFailedLookupFailsTheRoundNamingTheHost) {
   h.probe.Check();
   h.resolver.Answer({}, "");
   ASSERT_EQ(h.results.size(), 2u);
-  EXPECT_EQ(h.results[0].error, "Fake at h:1: could not resolve host \"db.example\": unknown node or service");
+  EXPECT_EQ(h.results[0].error,
+            "Fake at h:1: could not resolve host \"db.example\": unknown node or service");
   EXPECT_EQ(h.results[1].error, "Fake at h:1: could not resolve host \"db.example\": no addresses");
   EXPECT_EQ(h.probe.connects, 0);
 }
@@ -240,10 +243,13 @@ TEST(ProbeRound, TheResultCallbackMayStartTheNextRound) {
   HeldResolver resolver;
   std::vector<ProbeResult> results;
   FakeRound* self = nullptr;
-  FakeRound probe(&watcher, &resolver, [&](const ProbeResult& r) {
-    results.push_back(r);
-    if (results.size() == 1) self->Check();  // the round is over by now: not "in flight"
-  }, true);
+  FakeRound probe(
+      &watcher, &resolver,
+      [&](const ProbeResult& r) {
+        results.push_back(r);
+        if (results.size() == 1) self->Check();  // the round is over by now: not "in flight"
+      },
+      true);
   self = &probe;
   probe.Check();
   probe.FailWith("refused");

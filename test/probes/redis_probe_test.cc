@@ -32,9 +32,10 @@ TEST(ParseRedisReplicationInfo, ReplicaWithLinkUpHasLag) {
 
 TEST(ParseRedisReplicationInfo, ReplicaWithLinkDownHasUnknownLagAndSaysWhy) {
   ProbeObservation s;
-  ParseRedisReplicationInfo("role:slave\r\nmaster_link_status:down\r\nmaster_last_io_seconds_ago:-1\r\n"
-                            "master_link_down_since_seconds:12\r\n",
-                            &s);
+  ParseRedisReplicationInfo(
+      "role:slave\r\nmaster_link_status:down\r\nmaster_last_io_seconds_ago:-1\r\n"
+      "master_link_down_since_seconds:12\r\n",
+      &s);
   EXPECT_FALSE(s.has_lag);
   EXPECT_EQ(s.lag_unknown_reason, "the link to the master is down since 12 s");
 }
@@ -184,7 +185,8 @@ TEST(RedisProbe, RefusedPortIsUnhealthyNamingHostPortAndCause) {
   c.target.password = "s3cr3t-pw";
   RedisProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   const ProbeResult& r = results.last();
   EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
   EXPECT_EQ(r.error, "Redis at 127.0.0.1:" + std::to_string(port) + ": Connection refused");
@@ -198,7 +200,8 @@ TEST(RedisProbe, MasterAnswersHealthyAndTheConnectionIsKept) {
   RedisProbe probe(LocalConfig(server.port()), &loop, &loop, results.callback());
   for (int round = 1; round <= 3; ++round) {
     probe.Check();
-    ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
+    ASSERT_TRUE(loop.Run(
+        &probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
     EXPECT_EQ(results.last().status, ProbeStatus::kHealthy) << results.last().error;
     EXPECT_EQ(results.last().role, ProbeRole::kMaster);
     EXPECT_EQ(results.last().lag_kind, 0);
@@ -220,7 +223,8 @@ TEST(RedisProbe, NotPersistentReconnectsEveryRound) {
   RedisProbe probe(c, &loop, &loop, results.callback());
   for (int round = 1; round <= 2; ++round) {
     probe.Check();
-    ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
+    ASSERT_TRUE(loop.Run(
+        &probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
     EXPECT_EQ(results.last().status, ProbeStatus::kHealthy);
     EXPECT_EQ(results.last().role, ProbeRole::kUnknown);
     EXPECT_FALSE(probe.connected());
@@ -236,7 +240,8 @@ TEST(RedisProbe, ReplicaReportsLagAndFailsMaxLagAndRole) {
   c.policy.max_lag_ms = 5000;
   RedisProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_EQ(results.last().role, ProbeRole::kReplica);
   EXPECT_EQ(results.last().lag_kind, 1);
   EXPECT_DOUBLE_EQ(results.last().lag_ms, 7000);
@@ -255,7 +260,8 @@ TEST(RedisProbe, AuthAndSelectArePipelinedOnANewConnectionOnly) {
   RedisProbe probe(c, &loop, &loop, results.callback());
   for (int round = 1; round <= 2; ++round) {
     probe.Check();
-    ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
+    ASSERT_TRUE(loop.Run(
+        &probe, [&] { return results.size() == static_cast<size_t>(round); }, 5000));
     EXPECT_EQ(results.last().status, ProbeStatus::kHealthy) << results.last().error;
   }
   ASSERT_GE(server.commands.size(), 6u);
@@ -273,7 +279,8 @@ TEST(RedisProbe, WrongPasswordIsUnhealthyWithoutThePassword) {
   c.target.password = "wrong-one";
   RedisProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   const std::string& e = results.last().error;
   EXPECT_EQ(e, "Redis at 127.0.0.1:" + std::to_string(server.port()) +
                    ": AUTH failed: WRONGPASS invalid username-password pair or user is disabled.");
@@ -286,7 +293,8 @@ TEST(RedisProbe, MissingPasswordIsUnhealthy) {
   probe_test::Results results;
   RedisProbe probe(LocalConfig(server.port()), &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_NE(results.last().error.find("NOAUTH Authentication required."), std::string::npos);
 }
 
@@ -298,7 +306,8 @@ TEST(RedisProbe, BadDatabaseIsUnhealthy) {
   c.target.db = 99;
   RedisProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_NE(results.last().error.find("SELECT 99 failed: ERR DB index is out of range"), std::string::npos);
 }
 
@@ -310,10 +319,11 @@ TEST(RedisProbe, SilentServerTimesOutWaitingForPing) {
   {
     RedisProbe probe(LocalConfig(server.port()), &loop, &loop, results.callback());
     probe.Check();
-    loop.Run(&probe, [&] { return results.size() == 1; }, 100);
+    loop.Run(
+        &probe, [&] { return results.size() == 1; }, 100);
     ASSERT_EQ(results.size(), 1u);
-    EXPECT_EQ(results.last().error,
-              "Redis at 127.0.0.1:" + std::to_string(server.port()) + ": timed out after 100 ms waiting for the reply to PING");
+    EXPECT_EQ(results.last().error, "Redis at 127.0.0.1:" + std::to_string(server.port()) +
+                                        ": timed out after 100 ms waiting for the reply to PING");
     EXPECT_FALSE(probe.connected());
   }
   server.DropClients();
@@ -326,13 +336,16 @@ TEST(RedisProbe, ALostKeptConnectionIsReplacedWithinTheRound) {
   probe_test::Results results;
   RedisProbe probe(LocalConfig(server.port()), &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   server.DropClients();  // the server restarts, say
   // While idle, hiredis reads the EOF and frees its context.
-  loop.Run(&probe, [&] { return !probe.connected(); }, 2000, false);
+  loop.Run(
+      &probe, [&] { return !probe.connected(); }, 2000, false);
   EXPECT_FALSE(probe.connected());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 2; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 2; }, 5000));
   EXPECT_EQ(results.last().status, ProbeStatus::kHealthy) << results.last().error;
   EXPECT_EQ(server.accepted, 2);
 }
@@ -345,7 +358,8 @@ TEST(RedisProbe, NameResolutionFallsBackAlongAddresses) {
   c.target.host = "localhost";  // may resolve to ::1 first, where nothing listens
   RedisProbe probe(c, &loop, &loop, results.callback());
   probe.Check();
-  ASSERT_TRUE(loop.Run(&probe, [&] { return results.size() == 1; }, 5000));
+  ASSERT_TRUE(loop.Run(
+      &probe, [&] { return results.size() == 1; }, 5000));
   EXPECT_EQ(results.last().status, ProbeStatus::kHealthy) << results.last().error;
 }
 
