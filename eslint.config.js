@@ -17,7 +17,8 @@ const bugRules = {
 module.exports = [
   {
     ignores: ['node_modules/', 'build*/', 'prebuilds/', 'coverage/', 'types/', '**/*.d.ts', '**/*.d.mts',
-      'test/types/', 'test/types-resolution/', 'examples/**/node_modules/'],
+      'test/types/', 'test/types-resolution/', 'examples/**/node_modules/',
+      'test/fixtures/prisma/generated/'], // prisma generate's output (gitignored)
   },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
