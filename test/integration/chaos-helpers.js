@@ -277,7 +277,7 @@ function httpClient(base) {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(5000),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.json() };
   };
   return { get: (urlPath) => http('GET', urlPath), post: (urlPath, body) => http('POST', urlPath, body) };
 }

@@ -161,7 +161,8 @@ test('primary killed: reads 200 from the replica, writes 503, /health 200; repli
 
     const write = await post('/items', { name: 'while-down' });
     expect(write.status).toBe(503);
-    expect(write.body.code).toBe('OMNIDB_CIRCUIT_OPEN');
+    expect(write.body).toMatchObject({ code: 'OMNIDB_CIRCUIT_OPEN', connection: 'primary' });
+    expect(write.headers['retry-after']).toMatch(/^[1-9]\d*$/); // whole seconds until half-open
 
     const failedOver = await get('/health');
     expect(failedOver.status).toBe(200);
