@@ -100,7 +100,8 @@ test('primary killed: /items 200 from the replica, /health 200; replica frozen t
 
     const write = await post('/items', { name: 'while-down' });
     expect(write.status).toBe(503);
-    expect(write.body.code).toBe('OMNIDB_CIRCUIT_OPEN');
+    expect(write.body).toMatchObject({ code: 'OMNIDB_CIRCUIT_OPEN', connection: 'primary' });
+    expect(write.headers['retry-after']).toMatch(/^[1-9]\d*$/); // OmniDbExceptionFilter: whole seconds until half-open
 
     const failedOver = await get('/health');
     expect(failedOver.status).toBe(200);
