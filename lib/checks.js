@@ -29,6 +29,7 @@ class HealthChecks {
   #now;
   #report; // (event, payload) for 'error'
   #onAlive; // (id): the connection answered
+  #onVerdict; // (id): a check of the connection reached its verdict (retries included)
   #inflight = new Map(); // check token -> { id, controller, attempt }
   #retries; // healthCheck.retry.retries: attempts after the first within a round
   #firstRound = null; // while start() runs inside firstRound(): the round's promises
@@ -39,7 +40,7 @@ class HealthChecks {
   /** Per connection: { latencyMs, role, lagMs } of the last result object, or null. */
   info;
 
-  constructor({ names, clients, checks, native, now, retries, emitError, onAlive }) {
+  constructor({ names, clients, checks, native, now, retries, emitError, onAlive, onVerdict = () => {} }) {
     this.#names = names;
     this.#retries = retries;
     this.#clients = clients;
@@ -48,6 +49,7 @@ class HealthChecks {
     this.#now = now;
     this.#report = emitError;
     this.#onAlive = onAlive;
+    this.#onVerdict = onVerdict;
     this.lastError = names.map(() => null);
     this.info = names.map(() => null);
   }
@@ -77,6 +79,7 @@ class HealthChecks {
 
   // An attempt of connection `id` ended; its first round is over unless a retry follows.
   #attemptDone(id, attempt, good) {
+    if (good || attempt >= this.#retries || this.#closed) this.#onVerdict(id);
     const release = this.#gates.get(id);
     if (release === undefined || !(good || attempt >= this.#retries || this.#closed)) return;
     this.#gates.delete(id);

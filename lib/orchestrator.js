@@ -47,6 +47,8 @@ class Orchestrator extends EventEmitter {
   #shutdown = null; // the cleanup of shutdownOnSignal()'s handlers
   #state; // the core's state table (see Slot)
   #unwatch = null; // removes the 'error' listeners on the clients, while connected
+  #hasCheck; // per connection: it has a health check
+  #heldClientErrors = new Map(); // connection id -> client errors waiting for its check's verdict
   #uncheckedWarning; // the OMNIDB_NO_HEALTH_CHECK message, or null; emitted once
 
   /**
@@ -102,7 +104,9 @@ class Orchestrator extends EventEmitter {
       retries: opts.native.health.retries,
       emitError: (name, error, context) => this.#emitError(name, error, context),
       onAlive: (id) => this.#calls.alive(id),
+      onVerdict: (id) => this.#flushClientErrors(id),
     });
+    this.#hasCheck = opts.native.hasCheck;
     this.#stats = new Stats({
       names, state, native: this.#native, metrics, clock: this.#clock, now, checks: this.#checks,
       breakerEnabled: opts.breakerEnabled,
@@ -203,15 +207,34 @@ class Orchestrator extends EventEmitter {
   // losing its socket): an 'error' event, and a check of each connection it serves now,
   // unless that connection is already unhealthy (the rounds then watch it come back).
   // The check starts from a microtask: no user code runs inside the client's emit().
+  // An idle client's 'error' (a killed server): an 'error' event, and a check of each
+  // connection it serves at once. The event waits for that check's verdict, so the
+  // transitions it causes come first: `await once(db, 'failover')` (which also
+  // listens for 'error') sees the failover instead of rejecting on the client's error.
   #clientError(ids, error) {
     if (this.#disconnected) return;
-    for (const id of ids) this.#emitError(this.#names[id], error, 'client');
+    for (const id of ids) {
+      if (!this.#hasCheck[id] || this.#state[id * Slot.COUNT + Slot.HEALTH] === UNHEALTHY) {
+        this.#emitError(this.#names[id], error, 'client');
+      } else {
+        const held = this.#heldClientErrors.get(id);
+        if (held === undefined) this.#heldClientErrors.set(id, [error]);
+        else held.push(error);
+      }
+    }
     queueMicrotask(() => {
       for (const id of ids) {
         if (this.#disconnected) return; // a listener disconnected
         if (this.#state[id * Slot.COUNT + Slot.HEALTH] !== UNHEALTHY) this.#native.checkNow(id, this.#time.now());
       }
     });
+  }
+
+  #flushClientErrors(id) {
+    const held = this.#heldClientErrors.get(id);
+    if (held === undefined) return;
+    this.#heldClientErrors.delete(id);
+    for (const error of held) this.#emitError(this.#names[id], error, 'client');
   }
 
   async #connect() {
@@ -270,6 +293,7 @@ class Orchestrator extends EventEmitter {
       this.#unwatch();
       this.#unwatch = null;
     }
+    for (const id of [...this.#heldClientErrors.keys()]) this.#flushClientErrors(id); // no verdict is coming
     this.#connected = false;
     // Nothing was connected before connect(): no 'disconnected' then.
     if (wasConnected) for (const name of this.#names) this.#emitSafe('disconnected', { name, timestamp: this.#now() });

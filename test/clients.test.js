@@ -1,4 +1,5 @@
 'use strict';
+const { once } = require('events');
 // lib/clients/: each SQL family recognises the real client objects of its library
 // (built, never connected: no server here), closes them its way, derives the native
 // probe target from their options, and classifies the errors those libraries raise.
@@ -218,14 +219,56 @@ describe("'error' on EventEmitter clients while connected", () => {
     await failedOver; // the check it started found the primary down
     expect(checks).toBe(2);
     expect(mine).toEqual(['terminating connection due to administrator command']);
-    expect(events[0]).toMatchObject({ name: 'primary', context: 'client', message: 'terminating connection due to administrator command' });
+    // After the verdict of the check it started: that check's own error, then the client's.
+    expect(events.map((e) => e.context)).toEqual(['health-check', 'client']);
+    expect(events[1]).toMatchObject({ name: 'primary', context: 'client', message: 'terminating connection due to administrator command' });
     // Unhealthy already: more errors are reported, and start no more checks.
     pool.emit('error', new Error('Connection terminated unexpectedly'));
     await Promise.resolve();
     expect(checks).toBe(2);
-    expect(events.filter((e) => e.context === 'client')).toHaveLength(2);
+    expect(events.filter((e) => e.context === 'client')).toHaveLength(2); // unhealthy: reported at once
     await db.disconnect();
     expect(pool.listenerCount('error')).toBe(1);
+  });
+
+  test("await once(db, 'failover') resolves when a client error and its check's failover come together (the 'error' event follows the verdict)", async () => {
+    const pool = Object.assign(new EventEmitter(), { end() {} });
+    let answer = true;
+    const db = new Orchestrator({
+      connections: { primary: pool, replica: { end() {} } },
+      failover: { primary: 'replica' },
+      healthCheck: { interval: '1h', checks: { primary: async () => answer, replica: async () => true } },
+    });
+    const order = [];
+    db.on('failover', () => order.push('failover'));
+    db.on('error', (e) => order.push(`error:${e.context}`));
+    await db.connect();
+    answer = false;
+    const failedOver = once(db, 'failover'); // rejects on an 'error' event that comes first
+    pool.emit('error', new Error('terminating connection due to administrator command'));
+    expect(order).toEqual([]); // held until the check it starts has its verdict
+    await expect(failedOver).resolves.toEqual([expect.objectContaining({ primary: 'primary', backup: 'replica' })]);
+    expect(order).toEqual(['failover', 'error:health-check', 'error:client']);
+    await db.disconnect();
+  });
+
+  test('a client error held for a verdict is still reported when disconnect() comes first', async () => {
+    const pool = Object.assign(new EventEmitter(), { end() {} });
+    let release;
+    const db = new Orchestrator({
+      connections: { primary: pool },
+      closeTimeout: '1s',
+      healthCheck: { interval: '1h', timeout: '1h', checks: { primary: () => (release === undefined ? true : new Promise(() => {})) } },
+    });
+    const errors = [];
+    db.on('error', (e) => errors.push(e.context));
+    await db.connect();
+    release = true; // the next check hangs: no verdict before disconnect()
+    pool.emit('error', new Error('lost'));
+    await Promise.resolve();
+    expect(errors).toEqual([]);
+    await db.disconnect();
+    expect(errors).toEqual(['client']);
   });
 
   test('with no listener of its own, a client error is no uncaught exception; Drizzle listens on its $client', async () => {
