@@ -34,6 +34,8 @@
   X(PQsetNoticeProcessor)         \
   X(PQsetnonblocking)             \
   X(PQsocket)                     \
+  X(PQsslAttribute)               \
+  X(PQsslInUse)                   \
   X(PQstatus)
 
 namespace {
@@ -129,4 +131,7 @@ OMNIDB_LIBPQ_FORWARD(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn* conn, PQn
                      (conn, proc, arg), nullptr)
 OMNIDB_LIBPQ_FORWARD(int, PQsetnonblocking, (PGconn* conn, int arg), (conn, arg), -1)
 OMNIDB_LIBPQ_FORWARD(int, PQsocket, (const PGconn* conn), (conn), -1)
+OMNIDB_LIBPQ_FORWARD(const char*, PQsslAttribute, (PGconn* conn, const char* attribute_name), (conn, attribute_name),
+                     nullptr)
+OMNIDB_LIBPQ_FORWARD(int, PQsslInUse, (PGconn* conn), (conn), 0)
 OMNIDB_LIBPQ_FORWARD(ConnStatusType, PQstatus, (const PGconn* conn), (conn), CONNECTION_BAD)
