@@ -333,9 +333,10 @@ function describePg(config) {
   const user = config.user ? `${encodeURIComponent(config.user)}@` : '';
   const host = config.host.startsWith('/') ? encodeURIComponent(config.host)
     : config.host.includes(':') ? `[${config.host}]` : (config.host || config.hostaddr);
+  // How TLS is asked for shows (verify-full, or require: encrypted, not verified); plaintext does not.
   const sslmode = config.params.find(([key]) => key === 'sslmode');
   return `postgres://${user}${host}${config.port ? `:${config.port}` : ''}/${encodeURIComponent(config.database)}` +
-    (sslmode !== undefined ? `?sslmode=${sslmode[1]}` : '');
+    (sslmode !== undefined && sslmode[1] !== 'disable' ? `?sslmode=${sslmode[1]}` : '');
 }
 
 // ------------------------------------------------------------------ Redis targets

@@ -18,8 +18,11 @@ function errorOf(fn) {
 const target = (ssl, extra) => ({ host: '127.0.0.1', port: 5432, user: 'u', password: 'pw', database: 'd', ssl, ...extra });
 
 describe('probes.postgres() ssl', () => {
+  test('ssl: false is plaintext (sslmode=disable), and the description shows no sslmode', () => {
+    expect(probes.postgres(target(false)).description).toBe('postgres://u@127.0.0.1:5432/d');
+  });
+
   test.each([
-    [false, 'disable'],
     [true, 'verify-full'],
     [{}, 'verify-full'],
     [{ ca: CA }, 'verify-full'],
@@ -77,8 +80,8 @@ describe('probes.postgres() ssl', () => {
     const { Pool } = require('pg');
     const pools = [new Pool({ host: 'h', ssl: { ca: CA } }), new Pool({ host: 'h', ssl: true }),
       new Pool({ host: 'h', ssl: { rejectUnauthorized: false } }), new Pool({ host: 'h', ssl: false })];
-    expect(pools.map((p) => probes.fromClient(p).description.replace(/^.*\?/, ''))).toEqual([
-      'sslmode=verify-full', 'sslmode=verify-full', 'sslmode=require', 'sslmode=disable']);
+    expect(pools.map((p) => probes.fromClient(p).description.replace(/^[^?]*/, ''))).toEqual([
+      '?sslmode=verify-full', '?sslmode=verify-full', '?sslmode=require', '']);
     return Promise.all(pools.map((p) => p.end()));
   });
 });
