@@ -579,7 +579,7 @@ function decodeResult(view, error) {
   const result = { status: STATUS_NAMES[code & 3], latencyMs: view[0] };
   const role = ROLE_NAMES[(code >> 2) & 7];
   if (role !== undefined) result.role = role;
-  const lagKind = code >> 5;
+  const lagKind = (code >> 5) & 7;
   if (lagKind === 1) result.lagMs = view[1];
   else if (lagKind === 2) result.lagMs = null;
   const tls = code >> 8;
