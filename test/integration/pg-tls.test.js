@@ -63,6 +63,18 @@ describe('PostgreSQL probe over TLS', () => {
     expect(await once({ ...base, host: 'localhost', ssl: { ca: c.tls.ca } })).toMatchObject({ status: 'healthy', tls: true });
   });
 
+  test('a kept connection says tls on every round it answers', async () => {
+    const probe = probes.postgres({ ...base, ssl: { ca: c.tls.ca } });
+    try {
+      const first = await probe();
+      const second = await probe(); // on the connection the first round kept
+      expect(first).toMatchObject({ status: 'healthy', tls: true });
+      expect(second).toMatchObject({ status: 'healthy', tls: true, tlsProtocol: first.tlsProtocol });
+    } finally {
+      probe.close();
+    }
+  });
+
   test('the description shows the sslmode the probe runs with', () => {
     const verifying = probes.postgres({ ...base, ssl: { ca: c.tls.ca } });
     const notVerifying = probes.postgres({ ...base, ssl: { rejectUnauthorized: false } });
