@@ -42,6 +42,7 @@ omnidb::PgProbeConfig ReadPg(const Napi::Object& o) {
   c.target.user = Str(o, "user");
   c.target.password = Str(o, "password");
   c.target.dbname = Str(o, "database");
+  c.target.server_name = Str(o, "serverName");
   Napi::Value params = o.Get("params");
   if (params.IsArray()) {
     Napi::Array list = params.As<Napi::Array>();
@@ -87,10 +88,10 @@ omnidb::MysqlProbeConfig ReadMysql(const Napi::Object& o) {
   return c;
 }
 
-// The layout lib/probes.js decodes.
+// The layout lib/probes.js decodes: status | role << 2 | lagKind << 5 | tls << 8.
 double Code(const omnidb::ProbeResult& r) {
   return static_cast<double>(static_cast<int>(r.status) | (static_cast<int>(r.role) << 2) |
-                             (r.lag_kind << 5));
+                             (r.lag_kind << 5) | (r.tls << 8));
 }
 
 uv_loop_t* LoopOrThrow(Napi::Env env) {

@@ -5,7 +5,7 @@
 //   probe.check(timeoutMs) -> Promise<undefined | string>
 //                                   settles when the round does; the result is in `result`:
 //                                   [latencyMs, lagMs, code], code = status | role << 2 |
-//                                   lagKind << 5 (probe_io.h); the promise value is the
+//                                   lagKind << 5 | tls << 8 (probe_io.h); the promise value is the
 //                                   error text, if any. lib/probes.js turns it into an object.
 //   probe.cancel()                  abandons the round in flight (its promise settles
 //                                   unhealthy, 'aborted'; JS has already moved on)

@@ -39,6 +39,8 @@ class HealthChecks {
   lastError;
   /** Per connection: { latencyMs, role, lagMs } of the last result object, or null. */
   info;
+  /** Per connection: { tls, tlsProtocol } of the last result object that said, or null. */
+  tls;
 
   constructor({ names, clients, checks, native, now, retries, emitError, onAlive, onVerdict = () => {} }) {
     this.#names = names;
@@ -52,6 +54,7 @@ class HealthChecks {
     this.#onVerdict = onVerdict;
     this.lastError = names.map(() => null);
     this.info = names.map(() => null);
+    this.tls = names.map(() => null);
   }
 
   /**
@@ -143,6 +146,8 @@ class HealthChecks {
           role: field(value, 'role', 'string') ?? null,
           lagMs: field(value, 'lagMs', 'number') ?? null,
         };
+        const tls = field(value, 'tls', 'boolean');
+        if (tls !== undefined) this.tls[id] = { tls, tlsProtocol: field(value, 'tlsProtocol', 'string') ?? null };
         const reported = field(value, 'error', 'string');
         if (status === 'unhealthy' && reported !== undefined && reported !== '') {
           failure = new OmniDbError(reported, 'OMNIDB_HEALTH_CHECK_FAILED');

@@ -17,6 +17,7 @@ const { ConfigError, OmniDbError } = require('./errors');
 const { parseDuration, describe, closest } = require('./options');
 const { safeMessage } = require('./safe');
 const { FAMILIES, specificFamilyOf } = require('./clients');
+const { writeTlsFiles, removeTlsFiles } = require('./probe-tls-files');
 
 /** Marks probe functions, so an orchestrator can close their connections at disconnect(). */
 const PROBE = Symbol.for('omnidb.probe');
@@ -198,7 +199,7 @@ function pgConfigFrom(fields, where) {
       throw new ConfigError(`Unknown option "${key}" in ${where}` + (guess ? `. Did you mean "${guess}"?` : ''));
     }
   }
-  const config = { kind: 'postgres', host: '', hostaddr: '', port: '', user: '', password: '', database: '', params: [] };
+  const config = { kind: 'postgres', host: '', hostaddr: '', port: '', user: '', password: '', database: '', serverName: '', params: [] };
   const socket = fields.socketPath !== undefined ? text(fields.socketPath, `${where}.socketPath`) : undefined;
   if (fields.host !== undefined && fields.host !== '') config.host = hostName(fields.host, `${where}.host`);
   if (socket !== undefined) {
@@ -221,7 +222,11 @@ function pgConfigFrom(fields, where) {
   const db = fields.database !== undefined ? fields.database : fields.dbname;
   if (db !== undefined && db !== null) config.database = text(db, `${where}.database`, { allowEmpty: true });
   let sslmode = null;
-  if (fields.ssl !== undefined && fields.ssl !== null) sslmode = sslModeFromPgSsl(fields.ssl, `${where}.ssl`);
+  let tls = null;
+  if (fields.ssl !== undefined && fields.ssl !== null) {
+    tls = pgTlsFromSsl(fields.ssl, `${where}.ssl`);
+    sslmode = tls.sslmode;
+  }
   for (const key of keys) {
     if (!PG_KEYWORDS.has(key) || fields[key] === undefined || fields[key] === null) continue;
     const value = typeof fields[key] === 'number' ? String(fields[key]) : fields[key];
@@ -234,25 +239,78 @@ function pgConfigFrom(fields, where) {
     config.params.push([key, value]);
   }
   if (sslmode !== null) config.params.push(['sslmode', sslmode]);
+  if (tls !== null) applyPgTls(config, tls, fields, where);
   return config;
 }
 
-// node-postgres' `ssl` option as a libpq sslmode: `false` disables TLS,
-// `{ rejectUnauthorized: false }` encrypts without checking the certificate, anything
-// else verifies it (libpq reads the CA from sslrootcert, default ~/.postgresql/root.crt).
-function sslModeFromPgSsl(ssl, where) {
-  if (ssl === false) return 'disable';
-  if (ssl === true) return 'verify-full';
-  if (typeof ssl === 'object') {
-    for (const k of ['ca', 'cert', 'key']) {
-      if (ssl[k] !== undefined) {
-        throw new ConfigError(`Invalid ${where}.${k}: native probes read certificates from files; ` +
-          `pass sslrootcert / sslcert / sslkey paths instead`);
-      }
+// pg's ssl.ca / cert / key (PEM contents) become files for libpq at the probe's first
+// round (makeCheck); a libpq keyword naming the same file is a conflict, not a silent pick.
+function applyPgTls(config, tls, fields, where) {
+  const files = {};
+  for (const [keyword, option] of [['sslrootcert', 'ca'], ['sslcert', 'cert'], ['sslkey', 'key']]) {
+    if (tls[option] === undefined) continue;
+    if (fields[keyword] !== undefined && fields[keyword] !== null) {
+      throw new ConfigError(`Invalid ${where}: both ssl.${option} and ${keyword} are given; pass the certificate one way`);
     }
-    return ssl.rejectUnauthorized === false ? 'require' : 'verify-full';
+    files[keyword] = tls[option];
   }
-  throw bad(where, 'a boolean or an object such as { rejectUnauthorized: false }', ssl);
+  // Verifying without a CA: pg (Node's TLS) trusts Node's root certificates, so the probe does too,
+  // unless libpq is told a CA file of its own.
+  if (tls.verify && files.sslrootcert === undefined && (fields.sslrootcert === undefined || fields.sslrootcert === null)) {
+    files.sslrootcert = `${require('tls').rootCertificates.join('\n')}\n`;
+  }
+  if (Object.keys(files).length > 0) Object.defineProperty(config, 'tlsFiles', { value: files, enumerable: false });
+  if (tls.passphrase !== undefined && (fields.sslpassword === undefined || fields.sslpassword === null)) {
+    config.params.push(['sslpassword', tls.passphrase]);
+  }
+  if (tls.servername !== undefined) config.serverName = tls.servername;
+}
+
+// node-postgres' `ssl` option, read the way pg (and Node's tls.connect) read it: `false`
+// disables TLS, `{ rejectUnauthorized: false }` encrypts without checking the certificate
+// (sslmode=require), anything else verifies it and the host name (verify-full). `ca`,
+// `cert`, `key`: PEM contents, strings or Buffers (`ca` also an array of them);
+// `passphrase` decrypts the key; `servername` is the name the certificate must carry.
+function pgTlsFromSsl(ssl, where) {
+  if (ssl === false) return { sslmode: 'disable', verify: false };
+  if (ssl === true) return { sslmode: 'verify-full', verify: true };
+  if (ssl === null || typeof ssl !== 'object' || Array.isArray(ssl)) {
+    throw bad(where, 'a boolean or an object such as { ca, rejectUnauthorized }', ssl);
+  }
+  if (ssl.rejectUnauthorized !== undefined && typeof ssl.rejectUnauthorized !== 'boolean') {
+    throw bad(`${where}.rejectUnauthorized`, 'a boolean', ssl.rejectUnauthorized);
+  }
+  const verify = ssl.rejectUnauthorized !== false;
+  const out = { sslmode: verify ? 'verify-full' : 'require', verify };
+  // Not verifying, a CA would turn libpq's sslmode=require into verify-ca: it is left out.
+  if (ssl.ca !== undefined && ssl.ca !== null && verify) out.ca = pemContents(ssl.ca, `${where}.ca`, true);
+  if (ssl.cert !== undefined && ssl.cert !== null) out.cert = pemContents(ssl.cert, `${where}.cert`, false);
+  if (ssl.key !== undefined && ssl.key !== null) out.key = pemContents(ssl.key, `${where}.key`, false);
+  if ((out.cert === undefined) !== (out.key === undefined)) {
+    throw new ConfigError(`Invalid ${where}: a client certificate needs both cert and key (received only ${out.cert === undefined ? 'key' : 'cert'})`);
+  }
+  if (ssl.passphrase !== undefined && ssl.passphrase !== null) out.passphrase = secret(ssl.passphrase, `${where}.passphrase`);
+  if (ssl.servername !== undefined && ssl.servername !== null) out.servername = hostName(ssl.servername, `${where}.servername`);
+  return out;
+}
+
+/** PEM text from a string or a Buffer (`many`: or an array of them). Never echoes the contents. */
+function pemContents(value, where, many) {
+  const list = many && Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new ConfigError(`Invalid ${where}: expected PEM contents but received an empty array`);
+  return list.map((item, i) => {
+    const at = list.length > 1 || Array.isArray(value) ? `${where}[${i}]` : where;
+    let pemText;
+    if (typeof item === 'string') pemText = item;
+    else if (Buffer.isBuffer(item) || item instanceof Uint8Array) pemText = Buffer.from(item).toString('utf8');
+    else throw bad(at, `PEM contents, a string or a Buffer${many ? ' (or an array of them)' : ''}`, item);
+    if (!pemText.includes('-----BEGIN ') || pemText.includes('\0')) {
+      const pathLike = typeof item === 'string' && !/\s/.test(item.trim()) && item.length < 4096;
+      throw new ConfigError(`Invalid ${at}: expected PEM contents ("-----BEGIN ...") but received ` +
+        (pathLike ? 'what looks like a file name: pass fs.readFileSync(file), as for pg' : `${typeof item === 'string' ? 'a string' : 'bytes'} without a PEM block`));
+    }
+    return pemText.trim() + '\n';
+  }).join('');
 }
 
 function pgFields(target, where) {
@@ -275,7 +333,10 @@ function describePg(config) {
   const user = config.user ? `${encodeURIComponent(config.user)}@` : '';
   const host = config.host.startsWith('/') ? encodeURIComponent(config.host)
     : config.host.includes(':') ? `[${config.host}]` : (config.host || config.hostaddr);
-  return `postgres://${user}${host}${config.port ? `:${config.port}` : ''}/${encodeURIComponent(config.database)}`;
+  // How TLS is asked for shows (verify-full, or require: encrypted, not verified); plaintext does not.
+  const sslmode = config.params.find(([key]) => key === 'sslmode');
+  return `postgres://${user}${host}${config.port ? `:${config.port}` : ''}/${encodeURIComponent(config.database)}` +
+    (sslmode !== undefined && sslmode[1] !== 'disable' ? `?sslmode=${sslmode[1]}` : '');
 }
 
 // ------------------------------------------------------------------ Redis targets
@@ -510,15 +571,23 @@ function requireSupport(kind) {
 // error text, if any. Building the result here is cheaper than building it in C++.
 const STATUS_NAMES = ['healthy', 'degraded', 'unhealthy'];
 const ROLE_NAMES = [undefined, 'primary', 'standby', 'master', 'replica'];
+// code >> 8: 0 not said, 1 plaintext, 2 TLS of an unknown version, 3.. these (probe_io.h).
+const TLS_PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 function decodeResult(view, error) {
   const code = view[2];
   const result = { status: STATUS_NAMES[code & 3], latencyMs: view[0] };
   const role = ROLE_NAMES[(code >> 2) & 7];
   if (role !== undefined) result.role = role;
-  const lagKind = code >> 5;
+  const lagKind = (code >> 5) & 7;
   if (lagKind === 1) result.lagMs = view[1];
   else if (lagKind === 2) result.lagMs = null;
+  const tls = code >> 8;
+  if (tls === 1) result.tls = false;
+  else if (tls > 1) {
+    result.tls = true;
+    if (tls > 2) result.tlsProtocol = TLS_PROTOCOLS[tls - 3];
+  }
   if (error !== undefined) result.error = error;
   return result;
 }
@@ -576,14 +645,30 @@ const CLOSED_RESULT = Object.freeze({ status: 'unhealthy', latencyMs: 0, error: 
 function makeCheck(config, description) {
   const { NativeProbe } = native;
   const { timeout: fixedTimeout, ...nativeConfig } = config;
+  const { tlsFiles } = config; // PEM contents libpq reads from files: written while the probe is open
   const view = new Float64Array(3);
   let probe = null;
+  let written = null; // { dir, paths } of tlsFiles, from the first round until close()
   let round = null; // the round in flight: { promise, waiters, queued, resolve }
+
+  function open() {
+    if (tlsFiles === undefined) return new NativeProbe(nativeConfig, view);
+    written = writeTlsFiles(tlsFiles);
+    return new NativeProbe({ ...nativeConfig, params: [...nativeConfig.params, ...Object.entries(written.paths)] }, view);
+  }
 
   // The round ends (and `view` may be written again) only after this first reaction.
   function begin(entry) {
     entry.queued = false;
-    if (probe === null) probe = new NativeProbe(nativeConfig, view);
+    if (probe === null) {
+      try {
+        probe = open();
+      } catch (err) {
+        if (round === entry) round = null;
+        return Promise.resolve({ status: 'unhealthy', latencyMs: 0,
+          error: `${description}: could not write the TLS certificates to a private temporary file: ${safeMessage(err)}` });
+      }
+    }
     return probe.check(entry.ms).then((error) => {
       if (round === entry) round = null;
       return decodeResult(view, error);
@@ -644,6 +729,12 @@ function makeCheck(config, description) {
     }
     if (probe !== null) probe.close();
     round = null;
+    if (written !== null) {
+      // The files go now; a later round writes them anew (and opens a new native probe on them).
+      removeTlsFiles(written.dir);
+      written = null;
+      probe = null;
+    }
   };
   Object.defineProperty(check, 'description', { value: description, enumerable: true });
   Object.defineProperty(check, PROBE, { value: config.kind });

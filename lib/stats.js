@@ -91,6 +91,8 @@ class Stats {
       });
       // Only for checks that return result objects (native probes): { latencyMs, role, lagMs }.
       if (this.checks.info[i] !== null) Object.assign(stats[this.names[i]], this.checks.info[i]);
+      // The last round that connected: whether it ran over TLS (native probes that say so).
+      if (this.checks.tls[i] !== null) Object.assign(stats[this.names[i]].healthCheck, this.checks.tls[i]);
     }
     return stats;
   }

@@ -254,16 +254,16 @@ describe("'error' on EventEmitter clients while connected", () => {
 
   test('a client error held for a verdict is still reported when disconnect() comes first', async () => {
     const pool = Object.assign(new EventEmitter(), { end() {} });
-    let release;
+    const next = { hang: false };
     const db = new Orchestrator({
       connections: { primary: pool },
       closeTimeout: '1s',
-      healthCheck: { interval: '1h', timeout: '1h', checks: { primary: () => (release === undefined ? true : new Promise(() => {})) } },
+      healthCheck: { interval: '1h', timeout: '1h', checks: { primary: () => (next.hang ? new Promise(() => {}) : true) } },
     });
     const errors = [];
     db.on('error', (e) => errors.push(e.context));
     await db.connect();
-    release = true; // the next check hangs: no verdict before disconnect()
+    next.hang = true; // the next check hangs: no verdict before disconnect()
     pool.emit('error', new Error('lost'));
     await Promise.resolve();
     expect(errors).toEqual([]);

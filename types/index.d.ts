@@ -54,6 +54,10 @@ export interface ProbeResult {
   lagMs?: number | null;
   /** Why unhealthy (names host and port, never a password); why degraded. */
   error?: string;
+  /** Whether the round ran over TLS (PostgreSQL probes, when a connection answered). */
+  tls?: boolean;
+  /** The TLS protocol of that connection, e.g. `'TLSv1.3'`. */
+  tlsProtocol?: string;
 }
 
 /** Second argument of a health check. */
@@ -435,6 +439,10 @@ export interface HealthCheckLatency {
   lastMs: number | null;
   avgMs: number | null;
   maxMs: number | null;
+  /** Native probes that say: whether the last round that connected ran over TLS. */
+  tls?: boolean;
+  /** Its TLS protocol (`'TLSv1.3'`), or `null` when unknown or plaintext. */
+  tlsProtocol?: string | null;
 }
 
 /** {@link ConnectionMetrics.circuitTime}, in milliseconds. */
@@ -918,14 +926,34 @@ export interface PostgresTarget {
   password?: string;
   database?: string;
   dbname?: string;
-  /** node-postgres style: `false` disables TLS, `{ rejectUnauthorized: false }` = sslmode require, else verify-full. */
-  ssl?: boolean | { rejectUnauthorized?: boolean };
+  /**
+   * node-postgres style: `false` disables TLS, `{ rejectUnauthorized: false }` = sslmode
+   * require (encrypted, not verified), anything else verify-full. `ca`/`cert`/`key` are PEM
+   * contents (as pg takes them); without `ca`, Node's root certificates are trusted, as pg does.
+   */
+  ssl?: boolean | PostgresSsl;
   sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
   /** A socket directory, or the socket file itself (`/run/postgresql/.s.PGSQL.5432`). */
   socketPath?: string;
   /** A URL; its parts override the fields, as in node-postgres. */
   connectionString?: string;
-  [libpqKeyword: string]: string | number | boolean | { rejectUnauthorized?: boolean } | undefined;
+  [libpqKeyword: string]: string | number | boolean | PostgresSsl | undefined;
+}
+
+/** {@link PostgresTarget.ssl} as an object: pg's (Node's `tls.connect`) spelling. */
+export interface PostgresSsl {
+  /** PEM contents of the CA certificate(s) to trust. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** PEM contents of a client certificate, with `key`. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Decrypts `key`. */
+  passphrase?: string;
+  /** `false`: encrypt without verifying the server's certificate. Default `true`. */
+  rejectUnauthorized?: boolean;
+  /** The name the server's certificate must carry (and SNI), when it is not `host`. */
+  servername?: string;
+  [other: string]: unknown;
 }
 
 /** A Redis server. TLS is not supported (hiredis 0.14). */

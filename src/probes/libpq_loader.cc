@@ -34,6 +34,8 @@
   X(PQsetNoticeProcessor)         \
   X(PQsetnonblocking)             \
   X(PQsocket)                     \
+  X(PQsslAttribute)               \
+  X(PQsslInUse)                   \
   X(PQstatus)
 
 namespace {
@@ -47,6 +49,17 @@ struct Libpq {
   OMNIDB_LIBPQ_FUNCTIONS(OMNIDB_LIBPQ_SLOT)
 #undef OMNIDB_LIBPQ_SLOT
   std::string error;  // empty when every slot is filled
+  // OpenSSL's ERR_clear_error, from the copy libpq's SSL_* calls bind to (Node's, found
+  // in the global scope); nullptr where there is none (a test binary without OpenSSL).
+  void (*err_clear_error)() = nullptr;
+
+  // libpq leaves OpenSSL's thread-local error queue as it found it after a failed
+  // handshake or a TLS read/write (e.g. "SSL_shutdown: shutdown while in init"), and
+  // Node's own TLS code on this thread reads that queue as its own error: every libpq
+  // call that may do TLS I/O is followed by this.
+  void ClearSslErrors() const {
+    if (err_clear_error != nullptr) err_clear_error();
+  }
 };
 
 const Libpq& Get() {
@@ -67,6 +80,7 @@ const Libpq& Get() {
   }
     OMNIDB_LIBPQ_FUNCTIONS(OMNIDB_LIBPQ_RESOLVE)
 #undef OMNIDB_LIBPQ_RESOLVE
+    lib.err_clear_error = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "ERR_clear_error"));
     // The handle stays open for the life of the process: connections may outlive any owner.
   });
   return lib;
@@ -103,19 +117,34 @@ const char* LoadLibpq() {
     const Libpq* lib = Usable();                      \
     if (lib != nullptr) lib->name args;               \
   }
+// The calls that may do TLS I/O: OpenSSL's error queue is cleared after them (Libpq::ClearSslErrors).
+#define OMNIDB_LIBPQ_FORWARD_IO(ret, name, params, args, fallback) \
+  ret name params {                                                \
+    const Libpq* lib = Usable();                                   \
+    if (lib == nullptr) return fallback;                           \
+    ret result = lib->name args;                                   \
+    lib->ClearSslErrors();                                         \
+    return result;                                                 \
+  }
 
 OMNIDB_LIBPQ_FORWARD_VOID(PQclear, (PGresult * res), (res))
-OMNIDB_LIBPQ_FORWARD(PostgresPollingStatusType, PQconnectPoll, (PGconn * conn), (conn), PGRES_POLLING_FAILED)
-OMNIDB_LIBPQ_FORWARD(PGconn*, PQconnectStartParams,
-                     (const char* const* keywords, const char* const* values, int expand_dbname),
-                     (keywords, values, expand_dbname), nullptr)
-OMNIDB_LIBPQ_FORWARD(int, PQconsumeInput, (PGconn * conn), (conn), 0)
+OMNIDB_LIBPQ_FORWARD_IO(PostgresPollingStatusType, PQconnectPoll, (PGconn * conn), (conn),
+                        PGRES_POLLING_FAILED)
+OMNIDB_LIBPQ_FORWARD_IO(PGconn*, PQconnectStartParams,
+                        (const char* const* keywords, const char* const* values, int expand_dbname),
+                        (keywords, values, expand_dbname), nullptr)
+OMNIDB_LIBPQ_FORWARD_IO(int, PQconsumeInput, (PGconn * conn), (conn), 0)
 OMNIDB_LIBPQ_FORWARD(char*, PQerrorMessage, (const PGconn* conn), (conn),
                      const_cast<char*>("libpq is not loaded"))
-OMNIDB_LIBPQ_FORWARD_VOID(PQfinish, (PGconn * conn), (conn))
-OMNIDB_LIBPQ_FORWARD(int, PQflush, (PGconn * conn), (conn), -1)
+void PQfinish(PGconn* conn) {
+  const Libpq* lib = Usable();
+  if (lib == nullptr) return;
+  lib->PQfinish(conn);  // may send a TLS close_notify
+  lib->ClearSslErrors();
+}
+OMNIDB_LIBPQ_FORWARD_IO(int, PQflush, (PGconn * conn), (conn), -1)
 OMNIDB_LIBPQ_FORWARD_VOID(PQfreemem, (void* ptr), (ptr))
-OMNIDB_LIBPQ_FORWARD(PGresult*, PQgetResult, (PGconn * conn), (conn), nullptr)
+OMNIDB_LIBPQ_FORWARD_IO(PGresult*, PQgetResult, (PGconn * conn), (conn), nullptr)
 OMNIDB_LIBPQ_FORWARD(int, PQgetisnull, (const PGresult* res, int tup, int field), (res, tup, field), 1)
 OMNIDB_LIBPQ_FORWARD(char*, PQgetvalue, (const PGresult* res, int tup, int field), (res, tup, field),
                      const_cast<char*>(""))
@@ -126,9 +155,12 @@ OMNIDB_LIBPQ_FORWARD(int, PQntuples, (const PGresult* res), (res), 0)
 OMNIDB_LIBPQ_FORWARD(char*, PQresStatus, (ExecStatusType status), (status), const_cast<char*>(""))
 OMNIDB_LIBPQ_FORWARD(char*, PQresultErrorMessage, (const PGresult* res), (res), const_cast<char*>(""))
 OMNIDB_LIBPQ_FORWARD(ExecStatusType, PQresultStatus, (const PGresult* res), (res), PGRES_FATAL_ERROR)
-OMNIDB_LIBPQ_FORWARD(int, PQsendQuery, (PGconn * conn, const char* query), (conn, query), 0)
+OMNIDB_LIBPQ_FORWARD_IO(int, PQsendQuery, (PGconn * conn, const char* query), (conn, query), 0)
 OMNIDB_LIBPQ_FORWARD(PQnoticeProcessor, PQsetNoticeProcessor,
                      (PGconn * conn, PQnoticeProcessor proc, void* arg), (conn, proc, arg), nullptr)
 OMNIDB_LIBPQ_FORWARD(int, PQsetnonblocking, (PGconn * conn, int arg), (conn, arg), -1)
 OMNIDB_LIBPQ_FORWARD(int, PQsocket, (const PGconn* conn), (conn), -1)
+OMNIDB_LIBPQ_FORWARD(const char*, PQsslAttribute, (PGconn * conn, const char* attribute_name),
+                     (conn, attribute_name), nullptr)
+OMNIDB_LIBPQ_FORWARD(int, PQsslInUse, (PGconn * conn), (conn), 0)
 OMNIDB_LIBPQ_FORWARD(ConnStatusType, PQstatus, (const PGconn* conn), (conn), CONNECTION_BAD)

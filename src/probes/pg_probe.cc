@@ -30,6 +30,15 @@ constexpr const char* kRoleStatement =
 void IgnoreNotice(void*, const char*) {}
 #endif
 
+// A server that takes this client only over TLS refuses the plaintext attempt with "no
+// pg_hba.conf entry for ..., no encryption": say what that means for the probe.
+std::string WithTlsHint(const std::string& message) {
+  if (message.find("no encryption") == std::string::npos) return message;
+  return message +
+         " (the server accepts this connection only over TLS, and the probe connected without it: "
+         "give it ssl: true or ssl: { ca }, not ssl: false or sslmode=disable/allow)";
+}
+
 bool IsIpLiteral(const std::string& host) {
   return !host.empty() && host[0] != '/' && host[0] != '@' && !NeedsResolution(host);
 }
@@ -48,8 +57,10 @@ PgConnParams BuildPgParams(const PgTarget& t, const std::vector<std::string>& ad
   Add(&p, "fallback_application_name", "omnidb-probe");
   Add(&p, "gssencmode", "disable");  // no Kerberos round trip (and no krb5 file reads) per connect
   for (const auto& kv : t.params) Add(&p, kv.first.c_str(), kv.second);
+  // What the certificate is checked against: pg's ssl.servername, else the host itself.
+  const std::string& name = t.server_name.empty() ? t.host : t.server_name;
   if (!t.hostaddr.empty()) {
-    Add(&p, "host", t.host);
+    Add(&p, "host", name);
     Add(&p, "hostaddr", t.hostaddr);
   } else if (!addresses.empty()) {
     std::string hosts;
@@ -59,13 +70,13 @@ PgConnParams BuildPgParams(const PgTarget& t, const std::vector<std::string>& ad
         hosts += ',';
         addrs += ',';
       }
-      hosts += t.host;
+      hosts += name;
       addrs += addresses[i];
     }
     Add(&p, "host", hosts);
     Add(&p, "hostaddr", addrs);
   } else if (IsIpLiteral(t.host)) {
-    Add(&p, "host", t.host);
+    Add(&p, "host", name);
     Add(&p, "hostaddr", t.host);
   } else {
     Add(&p, "host", t.host);  // a socket directory, or empty: libpq's default
@@ -207,13 +218,14 @@ void PgProbe::StepConnect(int) {
         ConnectionLost(PQerrorMessage(conn_));
         return;
       }
+      tls_ = TlsKind(PQsslInUse(conn_) != 0, PQsslAttribute(conn_, "protocol"));
       SendQuery();
       return;
     case PGRES_POLLING_FAILED:
     default: {
       const std::string message = PQerrorMessage(conn_);
       DropConnection();
-      Fail(message.empty() ? "connection failed" : message);
+      Fail(message.empty() ? "connection failed" : WithTlsHint(message));
       return;
     }
   }
@@ -271,6 +283,7 @@ void PgProbe::StepQuery(int events) {
       flushing_ = false;
       ProbeObservation seen;
       seen.latency_ms = MonotonicMs() - started_ms_;
+      seen.tls = tls_;
       if (!query_error_.empty()) {
         seen.error = "query failed: " + query_error_;
         Finish(seen);
@@ -333,6 +346,7 @@ void PgProbe::DropConnection() {
   PQfinish(conn_);
   conn_ = nullptr;
   flushing_ = false;
+  tls_ = kTlsUnknown;
 }
 
 std::string PgProbe::WhatWeWaitFor() const {

@@ -38,6 +38,9 @@ struct PgTarget {
   std::string user;
   std::string password;  // never appears in a message
   std::string dbname;
+  // The name the server's certificate is checked against (and sent as SNI) when it is not
+  // `host` (pg's ssl.servername): given to libpq as host=, the address still comes from `host`.
+  std::string server_name;
   // Other libpq keywords (sslmode, application_name, ...), validated by the JS layer.
   std::vector<std::pair<std::string, std::string>> params;
 };
@@ -96,6 +99,7 @@ class PgProbe : public ProbeRound {
 
   PGconn* conn_ = nullptr;
   bool flushing_ = false;  // libpq still has query bytes to send
+  int tls_ = 0;            // TlsKind() of conn_, read once when it connected
 
   // What the results of the round in flight said.
   std::string query_error_;

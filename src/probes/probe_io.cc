@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace omnidb {
 
@@ -30,10 +31,22 @@ const char* RoleWord(ProbeRole role) {
 
 }  // namespace
 
+int TlsKind(bool in_use, const char* protocol) {
+  if (!in_use) return kTlsOff;
+  static const char* const kVersions[] = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+  if (protocol != nullptr) {
+    for (int i = 0; i < 4; ++i) {
+      if (std::strcmp(protocol, kVersions[i]) == 0) return 3 + i;
+    }
+  }
+  return 2;
+}
+
 ProbeResult ClassifyProbe(const ProbeObservation& seen, const ProbePolicy& policy, const std::string& where) {
   ProbeResult r;
   r.latency_ms = seen.latency_ms;
   r.role = seen.role;
+  r.tls = seen.tls;
   if (IsStandbyLike(seen.role)) {
     r.lag_kind = seen.has_lag ? 1 : 2;
     r.lag_ms = seen.has_lag ? seen.lag_ms : 0;

@@ -78,6 +78,7 @@ struct ProbeObservation {
   bool has_lag = false;  // a standby/replica reported its lag (else: unknown, null)
   double lag_ms = 0;
   std::string lag_unknown_reason;  // e.g. "the link to the master is down"
+  int tls = 0;                     // kTlsUnknown, kTlsOff or a TlsKind() of the connection that answered
 };
 
 struct ProbeResult {
@@ -89,7 +90,15 @@ struct ProbeResult {
   int lag_kind = 0;
   double lag_ms = 0;
   std::string error;  // why unhealthy; why degraded (informational); empty when healthy
+  int tls = 0;        // as ProbeObservation::tls
 };
+
+// Whether a round ran over TLS, for the result: 0 = not said (no connection answered, or
+// the probe cannot tell), 1 = plaintext, 2 = TLS of an unknown version, 3..6 = TLSv1,
+// TLSv1.1, TLSv1.2, TLSv1.3 (lib/probes.js decodes the same numbers).
+constexpr int kTlsUnknown = 0;
+constexpr int kTlsOff = 1;
+int TlsKind(bool in_use, const char* protocol);
 
 using ResultCallback = std::function<void(const ProbeResult&)>;
 

@@ -416,15 +416,65 @@ log_line_prefix = '%m [%p] %q%u@%d '
 `;
 }
 
-function pgHba() {
+// `tls`: TCP connections only over TLS (hostssl lines, and no host line: a plaintext
+// attempt finds no entry and is refused "... no encryption").
+function pgHba({ tls = false } = {}) {
+  const tcp = tls ? 'hostssl' : 'host   ';
   return `# omnidb test harness
 # TYPE  DATABASE     USER       ADDRESS         METHOD
 local   all          all                        trust
 local   replication  all                        trust
-host    replication  all        ${HOST}/32    trust
-host    all          ${SUPERUSER}   ${HOST}/32    trust
-host    all          ${APP_USER}     ${HOST}/32    scram-sha-256
+${tcp} replication  all        ${HOST}/32    trust
+${tcp} all          ${SUPERUSER}   ${HOST}/32    trust
+${tcp} all          ${APP_USER}     ${HOST}/32    scram-sha-256
 `;
+}
+
+const PG_TLS_CONF = `
+# ---- omnidb test harness: TLS (startCluster({ tls: true })) ---------------
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+`;
+
+/**
+ * A throwaway CA, a server certificate it signed (SAN DNS:localhost, IP:127.0.0.1) and a
+ * second, unrelated CA (for "wrong CA" tests), made with the openssl CLI in `dir`/tls.
+ * Returns { dir, ca, caFile, otherCa, otherCaFile, serverCertFile, serverKeyFile } (PEM texts, paths).
+ */
+async function makeTestCertificates(dir, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const tlsDir = path.join(dir, 'tls');
+  fs.mkdirSync(tlsDir, { mode: 0o700 });
+  const f = (name) => path.join(tlsDir, name);
+  const ssl = (args, what) => run('openssl', args, { cwd: tlsDir, timeout, what: `openssl: ${what}`, env: pgEnv({ OPENSSL_CONF: '/dev/null' }) });
+  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const makeCa = (name, cn) => ssl(['req', '-x509', ...ecKey, '-keyout', f(`${name}.key`), '-out', f(`${name}.crt`), '-days', '2',
+    '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], `the ${cn}`);
+  await Promise.all([makeCa('ca', 'omnidb test CA'), makeCa('other-ca', 'omnidb other test CA'),
+    ssl(['req', '-new', ...ecKey, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost'], 'the server key and request')]);
+  fs.writeFileSync(f('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' +
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  await ssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-set_serial', '1',
+    '-days', '2', '-extfile', f('server.ext'), '-out', f('server.crt')], 'signing the server certificate');
+  return {
+    dir: tlsDir,
+    ca: fs.readFileSync(f('ca.crt'), 'utf8'),
+    caFile: f('ca.crt'),
+    otherCa: fs.readFileSync(f('other-ca.crt'), 'utf8'),
+    otherCaFile: f('other-ca.crt'),
+    serverCertFile: f('server.crt'),
+    serverKeyFile: f('server.key'),
+  };
+}
+
+/** The server's certificate and key into a data dir, owned by the PostgreSQL OS user, 0600. */
+function installServerCertificate(tls, dataDir, ident) {
+  for (const [from, to] of [[tls.serverCertFile, 'server.crt'], [tls.serverKeyFile, 'server.key']]) {
+    const file = path.join(dataDir, to);
+    fs.copyFileSync(from, file);
+    fs.chmodSync(file, 0o600);
+    if (ident) fs.chownSync(file, ident.uid, ident.gid);
+  }
 }
 
 const standbySignal = (server) => path.join(server.dataDir, 'standby.signal');
@@ -628,7 +678,7 @@ function readFileOr(file, fallback) {
  *                  outlive this process (the CLI's `start`).
  */
 async function startCluster(options = {}) {
-  const { replica: withReplica = true, redis: withRedis = true, password, timeout = DEFAULT_TIMEOUT, detached = false } = options;
+  const { replica: withReplica = true, redis: withRedis = true, password, timeout = DEFAULT_TIMEOUT, detached = false, tls: withTls = false } = options;
   const t0 = now();
   const bins = findBinaries({ redis: withRedis });
   const ident = pgIdentity();
@@ -855,8 +905,12 @@ async function startCluster(options = {}) {
           what: 'initdb of the primary',
         }),
       );
-      fs.appendFileSync(path.join(p.dataDir, 'postgresql.conf'), pgConf({ socketDir }));
-      fs.writeFileSync(path.join(p.dataDir, 'pg_hba.conf'), pgHba());
+      fs.appendFileSync(path.join(p.dataDir, 'postgresql.conf'), pgConf({ socketDir }) + (withTls ? PG_TLS_CONF : ''));
+      fs.writeFileSync(path.join(p.dataDir, 'pg_hba.conf'), pgHba({ tls: withTls }));
+      if (withTls) {
+        st.tls = await step('certificates', () => makeTestCertificates(dir, { timeout }));
+        installServerCertificate(st.tls, p.dataDir, ident);
+      }
       await step('startPrimary', () => pgCtlStart(p, { retryPorts: true }));
       await step('schema', () =>
         psql(
@@ -941,6 +995,8 @@ CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, created_at timest
     primary: st.primary,
     replica: st.replica || null,
     redis: st.redis ? publicRedis(st.redis) : null,
+    /** With { tls: true }: TCP to PostgreSQL is TLS only; the CA (PEM `ca`, `caFile`) and an unrelated `otherCa`. */
+    tls: st.tls ? { ca: st.tls.ca, caFile: st.tls.caFile, otherCa: st.tls.otherCa, otherCaFile: st.tls.otherCaFile } : null,
     timings: st.timings,
 
     /** Stops everything and removes the temp dir. Idempotent; safe after a failure. */

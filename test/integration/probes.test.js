@@ -181,7 +181,7 @@ describe('probes.postgres() against a real primary and streaming replica', () =>
   test('a primary answers healthy, with latency and role', async () => {
     const probe = probes.postgres(c.primary.url);
     const r = await run(probe);
-    expect(r).toEqual({ status: 'healthy', latencyMs: expect.any(Number), role: 'primary' });
+    expect(r).toEqual({ status: 'healthy', latencyMs: expect.any(Number), role: 'primary', tls: false });
     expect(r.latencyMs).toBeGreaterThan(0);
     probe.close();
   });

@@ -68,6 +68,22 @@ TEST(BuildPgParams, UserGivenHostaddrIsKept) {
   EXPECT_EQ(Value(p, "hostaddr"), "192.0.2.1");
 }
 
+TEST(BuildPgParams, ServerNameIsTheHostLibpqVerifiesWhileTheAddressStays) {
+  PgTarget t = Target();
+  t.server_name = "db.example";
+  PgConnParams p = BuildPgParams(t, {"10.0.0.5", "10.0.0.6"});
+  EXPECT_EQ(Value(p, "host"), "db.example,db.example");
+  EXPECT_EQ(Value(p, "hostaddr"), "10.0.0.5,10.0.0.6");
+  t.host = "127.0.0.1";
+  p = BuildPgParams(t, {});
+  EXPECT_EQ(Value(p, "host"), "db.example");
+  EXPECT_EQ(Value(p, "hostaddr"), "127.0.0.1");
+  t.hostaddr = "192.0.2.1";
+  p = BuildPgParams(t, {});
+  EXPECT_EQ(Value(p, "host"), "db.example");
+  EXPECT_EQ(Value(p, "hostaddr"), "192.0.2.1");
+}
+
 TEST(BuildPgParams, DefaultsComeFirstSoUserParamsWin) {
   PgTarget t = Target();
   t.params = {{"sslmode", "require"}, {"gssencmode", "prefer"}, {"application_name", "probe-x"}};

@@ -137,5 +137,27 @@ TEST(HostPort, BracketsIpv6) {
   EXPECT_EQ(HostPort("db", "6379"), "db:6379");
 }
 
+TEST(TlsKind, PlaintextTlsAndItsVersions) {
+  EXPECT_EQ(TlsKind(false, nullptr), kTlsOff);
+  EXPECT_EQ(TlsKind(false, "TLSv1.3"), kTlsOff);
+  EXPECT_EQ(TlsKind(true, nullptr), 2);
+  EXPECT_EQ(TlsKind(true, "SSLv3"), 2);
+  EXPECT_EQ(TlsKind(true, "TLSv1"), 3);
+  EXPECT_EQ(TlsKind(true, "TLSv1.2"), 5);
+  EXPECT_EQ(TlsKind(true, "TLSv1.3"), 6);
+}
+
+TEST(ClassifyProbe, CarriesTheTlsKindEvenWhenUnhealthy) {
+  ProbeObservation seen;
+  seen.answered = true;
+  seen.tls = 6;
+  seen.role = ProbeRole::kStandby;
+  ProbePolicy policy;
+  policy.required_role = RequiredRole::kPrimary;
+  const ProbeResult r = ClassifyProbe(seen, policy, "PostgreSQL at h:1");
+  EXPECT_EQ(r.status, ProbeStatus::kUnhealthy);
+  EXPECT_EQ(r.tls, 6);
+}
+
 }  // namespace
 }  // namespace omnidb
