@@ -40,7 +40,7 @@ async function main() {
   const config = {
     connections: { primary: client, replica: { value: 7 } },
     failover: { primary: 'replica' },
-    healthCheck: { interval: '1h', checks: { primary: async () => true } },
+    healthCheck: { interval: '1h', checks: { primary: async () => true, replica: async () => true } },
   };
   const db = new Orchestrator({ ...config, circuitBreaker: { threshold: 5 } });
   const nb = new Orchestrator(config);
