@@ -9,10 +9,10 @@
 //     into C++ unless the state must change.
 //   - a deadline (`timeout`), a caller `signal`, a half-open trial or an external
 //     breaker: the call gets a record (a `Call`, which is also the `ctx` fn sees)
-//     and a promise of its own, so it can settle without fn. Deadlines share one
-//     coarse ticker (TICK_MS) that runs only while such calls are in flight (one
-//     exact timer instead under a ManualClock or fake timers); the AbortSignal is
-//     created only if fn reads `ctx.signal`.
+//     and a promise of its own, so it can settle without fn. Such calls in flight
+//     and their deadlines live in lib/in-flight.js (one coarse ticker on real
+//     timers, one exact timer under a ManualClock or fake timers); the AbortSignal
+//     is created only if fn reads `ctx.signal`.
 //
 // Failure semantics (see CONTRACT.md "Routing and errors at call time"):
 //   - a half-open connection gets only its admitted trial calls; every other call
@@ -32,6 +32,7 @@ const { parseDuration } = require('./options');
 const { describe, printable, unknownKey, unknownKeyMessage } = require('./validate');
 const { safeMessage } = require('./safe');
 const { RetryBudget } = require('./retry-budget');
+const { InFlight, TICK_MS } = require('./in-flight');
 const {
   OmniDbError, CircuitOpenError, TimeoutError, UnknownConnectionError,
 } = require('./errors');
@@ -50,9 +51,6 @@ const RETRIED = 4; // this attempt is the retry or the re-run: no further one
 
 const KNOWN_OPTIONS = ['timeout', 'signal', 'idempotent', 'failover'];
 const MAX_TIMEOUT = 7 * 24 * 3600 * 1000;
-// Deadline resolution: the ticker's period while calls with a deadline are in
-// flight. A deadline fires no earlier than asked and at most about two ticks late.
-const TICK_MS = 10;
 
 // diagnostics_channel tracing, as Node's own clients publish:
 // tracing:omnidb:execute:{start,end,asyncStart,asyncEnd,error}. One hasSubscribers
@@ -198,8 +196,7 @@ class Calls {
   #isFailure;
   #external = null;
   #time;
-  #timer; // the one timer of every deadline in flight (the ticker)
-  #exact; // () => deadlines must be timed exactly: see #deadlineFor
+  #flight; // calls with a record in flight, and their deadlines (lib/in-flight.js)
   #contexts; // per connection: the frozen { signal: NEVER, name } of plain calls
   #routeContexts; // per connection: RouteContext
   #routeControllers; // per connection: AbortController of the idempotent calls on it, or null
@@ -212,12 +209,6 @@ class Calls {
   #aliveSeq; // per connection: #seq when it last answered
   #seq = 0; // bumped by every call with a deadline
   #budget;
-  #head = null; // calls with a record, in flight: a doubly linked list
-  #deadlines = 0; // of which have a deadline
-  #armed = false; // the ticker is armed
-  #coarse = false; // armed as a coarse ticker (TICK_MS): see #deadlineFor
-  #tickNow = 0; // the clock when it was armed or last fired
-  #armedFor = 0;
   #durations = new Map(); // timeout strings already parsed
   #untraced = false;
   #offPath = false; // external breaker or disconnected: every call takes the checked path
@@ -235,7 +226,6 @@ class Calls {
     this.#mask = metrics.mask;
     this.#isFailure = isFailure;
     this.#time = time;
-    this.#exact = exact;
     const n = names.length;
     this.#contexts = names.map((name) => Object.freeze({ signal: NEVER, name }));
     this.#routeContexts = names.map((name, i) => new RouteContext(this, i, name));
@@ -257,7 +247,7 @@ class Calls {
       m.pending[target] = -1;
       this.#callFailed(target, 0, err);
     });
-    this.#timer = timer(() => this.#onTick());
+    this.#flight = new InFlight({ time, timer, exact, onExpired: (call) => this.#timedOut(call) });
   }
 
   /** Calls run through these adapters (circuitBreaker.use). */
@@ -600,13 +590,11 @@ class Calls {
   #launch(call) {
     const target = call.target;
     if ((++this.#calls[target] & this.#mask) === 0) call.start = this.#time();
-    this.#link(call);
     if (call.timeout > 0) {
       call.seq = ++this.#seq;
       this.#watch[target]++;
-      this.#deadlines++;
-      call.due = this.#deadlineFor(call.timeout);
     }
+    this.#flight.add(call);
     const client = this.#clients[target];
     const fn = call.fn;
     try {
@@ -713,11 +701,8 @@ class Calls {
   // Takes a call out of flight: no deadline, no caller listener, outcome taken.
   #finish(call) {
     call.done = true;
-    this.#unlink(call);
-    if (call.due > 0) {
-      this.#watch[call.target]--;
-      this.#deadlines--;
-    }
+    this.#flight.remove(call);
+    if (call.due > 0) this.#watch[call.target]--;
     if (call.onCallerAbort !== null) {
       call.callerSignal.removeEventListener('abort', call.onCallerAbort);
       call.onCallerAbort = null;
@@ -792,7 +777,7 @@ class Calls {
       controller.abort(new OmniDbError(`Calls on "${this.#names[from]}" moved to a backup`, 'OMNIDB_FAILOVER'));
     }
     const moving = [];
-    for (let c = this.#head; c !== null; c = c.next) {
+    for (let c = this.#flight.head; c !== null; c = c.next) {
       if (c.id === id && c.target === from && (c.flags & (IDEMPOTENT | RETRIED)) === IDEMPOTENT) moving.push(c);
     }
     if (moving.length === 0) return;
@@ -809,78 +794,6 @@ class Calls {
     }
   }
 
-  // ---------------------------------------------------------------- calls in flight
-
-  #link(call) {
-    const head = this.#head;
-    call.next = head;
-    if (head !== null) head.prev = call;
-    this.#head = call;
-  }
-
-  #unlink(call) {
-    const { prev, next } = call;
-    if (prev !== null) prev.next = next;
-    else if (this.#head === call) this.#head = next;
-    if (next !== null) next.prev = prev;
-    call.prev = null;
-    call.next = null;
-  }
-
-  // When a call starting now with `timeout` is due. On the host's real timers a
-  // reading costs about as much as a whole call here, so while the coarse ticker
-  // runs its last reading stands in: the deadline is then counted from the end of
-  // that tick, never early, at most two ticks late. A ManualClock, or fake timers
-  // (which fire only when a test advances them), are timed exactly: the clock read
-  // and the timer armed for the earliest deadline itself, so tests see deadlines to
-  // the millisecond.
-  #deadlineFor(timeout) {
-    if (this.#coarse && !this.#exact()) return this.#tickNow + TICK_MS + timeout;
-    const now = this.#time();
-    const due = now + timeout;
-    if (!this.#exact()) {
-      this.#arm(now, TICK_MS, true); // no coarse ticker armed: start it
-    } else if (!this.#armed || this.#coarse || due < this.#armedFor) {
-      this.#arm(now, timeout, false);
-    }
-    return due;
-  }
-
-  #arm(now, ms, coarse) {
-    this.#armed = true;
-    this.#coarse = coarse;
-    this.#tickNow = now;
-    this.#armedFor = now + ms;
-    this.#timer.arm(ms, false); // calls in flight do not keep the process alive by their deadline
-  }
-
-  #onTick() {
-    this.#armed = false;
-    this.#coarse = false;
-    const now = this.#time();
-    this.#tickNow = now;
-    let expired = null;
-    let earliest = Infinity;
-    for (let c = this.#head; c !== null; c = c.next) {
-      if (c.due <= 0) continue;
-      if (c.due <= now) (expired || (expired = [])).push(c);
-      else if (c.due < earliest) earliest = c.due;
-    }
-    if (expired !== null) {
-      for (const c of expired) {
-        if (c.done) continue;
-        this.#timedOut(c);
-      }
-      // Timing out may have started re-runs with deadlines of their own.
-      earliest = Infinity;
-      for (let c = this.#head; c !== null; c = c.next) if (c.due > 0 && c.due < earliest) earliest = c.due;
-    }
-    if (this.#deadlines > 0 && !this.#armed && earliest !== Infinity) {
-      if (this.#exact()) this.#arm(now, earliest - now, false);
-      else this.#arm(now, TICK_MS, true);
-    }
-  }
-
   // ---------------------------------------------------------------- get / record
 
   /** The client `name` resolves to; see Orchestrator#get. */
@@ -892,9 +805,7 @@ class Calls {
 
   /** Calls with a record in flight (tests and metrics). */
   get inFlight() {
-    let n = 0;
-    for (let c = this.#head; c !== null; c = c.next) n++;
-    return n;
+    return this.#flight.size;
   }
 }
 
