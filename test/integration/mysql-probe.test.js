@@ -2,8 +2,6 @@
 // The native MySQL/MariaDB probe against real servers: a MariaDB primary and a replica of
 // it (test/harness/mariadb.js), plus a closed port, an unresolvable name and a blackhole
 // socket (accepts, never answers). The target parser and option checks: test/mysql-probe.test.js.
-const fs = require('fs');
-const net = require('net');
 const path = require('path');
 const util = require('util');
 const { Worker } = require('worker_threads');
@@ -28,43 +26,7 @@ afterAll(async () => {
 
 // ------------------------------------------------------------------ helpers
 
-/** A TCP server that accepts and never answers; `sockets` are the live connections. */
-async function blackhole() {
-  const sockets = new Set();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.resume();
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: server.address().port,
-    sockets,
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(r);
-    }),
-  };
-}
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-const run = (probe, ctx = {}) => probe(null, ctx);
-async function once(probe, ctx = {}) {
-  try {
-    return await probe(null, ctx);
-  } finally {
-    probe.close();
-  }
-}
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
+const { blackhole, closedPort, run, once, openFds } = require('./probe-helpers');
 const handleCount = () => process._getActiveHandles().length;
 const appConnections = async (name = 'primary', user = 'omnidb') =>
   Number(await m.sql(name, `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '${user}'`));

@@ -2,8 +2,6 @@
 // Native health probes against real servers: a PostgreSQL primary with a streaming
 // replica and a Redis (test/harness/servers.js), plus a Redis replica started here, a
 // closed port, an unresolvable name and a blackhole socket (accepts, never answers).
-const fs = require('fs');
-const net = require('net');
 const { spawn } = require('child_process');
 const { Worker } = require('worker_threads');
 const path = require('path');
@@ -49,44 +47,7 @@ async function startRedisReplica(masterPort) {
   return { port, child };
 }
 
-/** A TCP server that accepts and never answers; `sockets` are the live connections. */
-async function blackhole() {
-  const sockets = new Set();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.resume(); // read, so a client's close is noticed
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: server.address().port,
-    sockets,
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(r);
-    }),
-  };
-}
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-const run = (probe, ctx = {}) => probe(null, ctx);
-/** One round of a probe made for it, then its connection closed (not left to GC). */
-async function once(probe, ctx = {}) {
-  try {
-    return await probe(null, ctx);
-  } finally {
-    probe.close();
-  }
-}
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
+const { blackhole, closedPort, run, once, openFds } = require('./probe-helpers');
 const probeBackends = async () =>
   Number(await c.psql('primary', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'omnidb-probe'"));
 
