@@ -154,9 +154,11 @@ const quoteIdent = (name) => `"${String(name).replace(/"/g, '""')}"`;
  * With `role` (a non-superuser role, the app's), the role's existing backends are
  * terminated first, so that the app's pool needs new connections and gets 53300. Its
  * reconnects would win the slots that frees (a terminated client hears of it before its
- * backend exits), so while the slots are taken the role's new connections are refused
- * with the same SQLSTATE 53300 through `ALTER ROLE ... CONNECTION LIMIT 0`, restored
- * as soon as every slot is held: from the app's side it is one continuous 53300.
+ * backend exits), so the role's new connections are refused with the same SQLSTATE 53300
+ * through `ALTER ROLE ... CONNECTION LIMIT 0` until `release()`: a slot that frees for a
+ * moment after the fill (a refused attempt's backend counted while it exits) cannot give
+ * the app a connection in the middle of the fault. From the app's side it is one
+ * continuous 53300.
  *
  * Resolves with `{ held, terminated, release }` once every slot is in use (`held` of them
  * ours, the rest kept by clients not terminated); `release()` closes ours (idempotent). Walsenders (the replica) have
@@ -167,10 +169,30 @@ async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
   const held = [];
   const entry = { release: null };
   let released = null;
+  let limited = null; // the role's connection limit before we set it to 0
+  // Restores the role's limit (on a held client, or a fresh one if none is left).
+  const restoreLimit = async () => {
+    if (limited === null) return;
+    const sql = `ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Number(limited)}`;
+    limited = null;
+    if (held.length > 0) {
+      await held[0].query(sql);
+      return;
+    }
+    const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.query(sql);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
   entry.release = () => {
     if (released === null) {
       heldSlots.delete(entry);
-      released = Promise.all(held.splice(0).map((c) => c.end().catch(() => {}))).then(() => undefined);
+      released = restoreLimit().catch(() => {}).then(() => Promise.all(held.splice(0).map((c) => c.end().catch(() => {}))))
+        .then(() => undefined);
     }
     return released;
   };
@@ -190,7 +212,6 @@ async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
     return true;
   };
   let admin = null; // the first held client
-  let limited = null; // the role's connection limit before we set it to 0
   let terminated = 0;
   try {
     if (!(await open())) throw new Error('exhaustConnections: the server has no free slot to start from');
@@ -224,24 +245,6 @@ async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
   } catch (err) {
     await entry.release();
     throw err;
-  } finally {
-    if (limited !== null) {
-      // Restore the role's limit: from now on it is refused because no slot is free. (If
-      // that cannot run on a held client, e.g. after an error released them, use a fresh one.)
-      const sql = `ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Number(limited)}`;
-      if (held.length > 0) {
-        await admin.query(sql);
-      } else {
-        const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-        c.on('error', () => {});
-        try {
-          await c.connect();
-          await c.query(sql);
-        } finally {
-          await c.end().catch(() => {});
-        }
-      }
-    }
   }
   return { held: held.length, terminated, release: entry.release };
 }
