@@ -245,7 +245,7 @@ test('exhaustConnections with a role: its backends terminated, every slot taken,
     const { rows: [{ max }] } = await bystander.query('SHOW max_connections').then((r) => ({ rows: [{ max: Number(r.rows[0].max_connections) }] }));
     expect(exhaustion.held).toBe(max - 1); // every slot: the bystander holds the last one
     const { rows: [{ limit }] } = await bystander.query("SELECT rolconnlimit AS limit FROM pg_roles WHERE rolname = 'omnidb'");
-    expect(limit).toBe(-1); // restored: what refuses the role now is max_connections
+    expect(limit).toBe(0); // held until release(): no slot freed mid-fault reaches the role
     await expect(query(cluster.primary.authUrl, 'SELECT 1')).rejects.toMatchObject({ code: '53300' });
     await expect(query(cluster.primary.url, 'SELECT 1')).rejects.toMatchObject({ code: '53300' }); // superusers too
     expect(await inRecovery(cluster.replica.url)).toBe(true); // the replica is another server
@@ -257,6 +257,8 @@ test('exhaustConnections with a role: its backends terminated, every slot taken,
   await exhaustion.release(); // idempotent
   const { rows } = await query(cluster.primary.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'omnidb-exhaust'");
   expect(rows).toEqual([{ n: 0 }]);
+  const { rows: [{ restored }] } = await query(cluster.primary.url, "SELECT rolconnlimit AS restored FROM pg_roles WHERE rolname = 'omnidb'");
+  expect(restored).toBe(-1); // release() put the role's limit back
   expect((await query(cluster.primary.authUrl, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   await cluster.waitForStreaming(); // the walsender kept its own slot
 });
