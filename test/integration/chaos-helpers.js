@@ -170,15 +170,13 @@ async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
   const entry = { release: null };
   let released = null;
   let limited = null; // the role's connection limit before we set it to 0
-  // Restores the role's limit (on a held client, or a fresh one if none is left).
+  // Restores the role's limit, on a held client or, if none is left or it is gone, a
+  // fresh one. It is a catalog change that outlives the test: a failure rejects release().
   const restoreLimit = async () => {
     if (limited === null) return;
     const sql = `ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Number(limited)}`;
     limited = null;
-    if (held.length > 0) {
-      await held[0].query(sql);
-      return;
-    }
+    if (held.length > 0 && (await held[0].query(sql).then(() => true, () => false))) return;
     const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     c.on('error', () => {});
     try {
@@ -191,8 +189,8 @@ async function exhaustConnections(url, { role, rounds = 200, batch = 8 } = {}) {
   entry.release = () => {
     if (released === null) {
       heldSlots.delete(entry);
-      released = restoreLimit().catch(() => {}).then(() => Promise.all(held.splice(0).map((c) => c.end().catch(() => {}))))
-        .then(() => undefined);
+      const closeHeld = () => Promise.all(held.splice(0).map((c) => c.end().catch(() => {})));
+      released = restoreLimit().then(closeHeld, (err) => closeHeld().then(() => { throw err; })).then(() => undefined);
     }
     return released;
   };
